@@ -1,0 +1,1 @@
+"""Everything that talks to AWS. Nothing outside this package imports boto3."""

@@ -1,0 +1,85 @@
+"""Outbound Message models: what Salesforce sent, and what the receiver hands to the worker."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic.alias_generators import to_camel
+
+MAX_NOTIFICATIONS = 100
+"""Salesforce sends at most 100 notifications in one Outbound Message."""
+
+VERSION_FIELDS = ("SystemModstamp", "LastModifiedDate")
+
+
+class Notification(BaseModel):
+    """One changed record. `fields` holds every field sent, by API name, as text; nil becomes None."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notification_id: str
+    sobject_type: str
+    fields: dict[str, str | None]
+
+    @property
+    def record_id(self) -> str | None:
+        return self.fields.get("Id")
+
+    @property
+    def record_version(self) -> str | None:
+        """The record's modification stamp, used to drop notifications older than one already applied."""
+        for name in VERSION_FIELDS:
+            value = self.fields.get(name)
+            if value:
+                return value
+        return None
+
+    @property
+    def is_id_only(self) -> bool:
+        """Salesforce sends only the Id when the record was deleted before the message went out."""
+        return set(self.fields) <= {"Id"}
+
+
+class OutboundMessage(BaseModel):
+    """A whole `notifications` element."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organization_id: str
+    action_id: str
+    session_id: SecretStr | None = Field(default=None, exclude=True, repr=False)
+    enterprise_url: str | None = None
+    partner_url: str | None = None
+    notifications: Annotated[list[Notification], Field(min_length=1, max_length=MAX_NOTIFICATIONS)]
+
+
+class QueuedOutboundMessage(BaseModel):
+    """The SQS body the receiver writes and the worker reads: the envelope as received, or an S3 claim check.
+
+    The envelope is kept byte for byte (less any SessionId) so that the worker reads exactly what Salesforce sent.
+    """
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, alias_generator=None)
+
+    schema_version: Literal[1] = 1
+    organization_id: str
+    action_id: str
+    notification_ids: list[str]
+    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    request_id: str | None = None
+    envelope: str | None = None
+    envelope_s3_key: str | None = None
+
+
+class NotificationEvent(BaseModel):
+    """The `detail` of the EventBridge event published for a notification (camelCase on the wire)."""
+
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    organization_id: str
+    action_id: str
+    notification_id: str
+    sobject_type: str = Field(serialization_alias="sObjectType")
+    record_id: str | None
+    fields: dict[str, str | None]
+    request_id: str | None = None

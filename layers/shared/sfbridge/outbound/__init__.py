@@ -1,0 +1,1 @@
+"""The Outbound Message path: receive (parse, check, store, Ack) and process (dedupe, order, route)."""
