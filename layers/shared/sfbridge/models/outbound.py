@@ -12,13 +12,18 @@ MAX_NOTIFICATIONS = 100
 VERSION_FIELDS = ("SystemModstamp", "LastModifiedDate")
 
 
-class Notification(BaseModel):
-    """One changed record. `fields` holds every field sent, by API name, as text; nil becomes None."""
+class NotificationRef(BaseModel):
+    """A notification as the receiver checks it: which one, and of which sObject type."""
 
     model_config = ConfigDict(frozen=True)
 
     notification_id: str
     sobject_type: str
+
+
+class Notification(NotificationRef):
+    """One changed record. `fields` holds every field sent, by API name, as text; nil becomes None."""
+
     fields: dict[str, str | None]
 
     @property
@@ -40,8 +45,8 @@ class Notification(BaseModel):
         return set(self.fields) <= {"Id"}
 
 
-class OutboundMessage(BaseModel):
-    """A whole `notifications` element."""
+class MessageHeader(BaseModel):
+    """The fields of `notifications` that precede the Notification elements."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +55,20 @@ class OutboundMessage(BaseModel):
     session_id: SecretStr | None = Field(default=None, exclude=True, repr=False)
     enterprise_url: str | None = None
     partner_url: str | None = None
+
+
+class OutboundEnvelope(MessageHeader):
+    """What the receiver validates before it stores a message: the header and each notification's id and type.
+
+    Field values are read by the worker (`OutboundMessage`): the receiver stays fast on Salesforce's clock.
+    """
+
+    notifications: Annotated[list[NotificationRef], Field(min_length=1, max_length=MAX_NOTIFICATIONS)]
+
+
+class OutboundMessage(MessageHeader):
+    """A whole `notifications` element, every field of every record included."""
+
     notifications: Annotated[list[Notification], Field(min_length=1, max_length=MAX_NOTIFICATIONS)]
 
 

@@ -8,7 +8,7 @@ from sfbridge.adapters.message_store import OutboundMessageStore
 from sfbridge.config import OutboundReceiverSettings
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
 from sfbridge.models.outbound import QueuedOutboundMessage
-from sfbridge.soap.outbound import read_outbound_message, redact_session_id
+from sfbridge.soap.outbound import read_envelope, redact_session_id
 from sfbridge.soap.parser import parse_xml
 
 
@@ -26,7 +26,7 @@ def receive_outbound_message(
     expected_token = settings.endpoint_token.get_secret_value() if settings.endpoint_token else None
     check_endpoint_token(expected_token, token)
     envelope = parse_xml(body, max_bytes=settings.max_body_bytes)
-    message = read_outbound_message(envelope)
+    message = read_envelope(envelope)
     organization_id = OrganizationAllowlist.from_csv(settings.allowed_organization_ids).check(message.organization_id)
     if redact_session_id(envelope):
         body = etree.tostring(envelope.getroottree(), encoding="UTF-8", xml_declaration=True)

@@ -1,0 +1,150 @@
+"""Reading Outbound Message envelopes: typed models, and a clear refusal for everything Salesforce never sends."""
+
+import pytest
+
+from sfbridge.exceptions import InvalidEnvelope
+from sfbridge.soap.outbound import parse_outbound_message, read_envelope, redact_session_id
+from sfbridge.soap.parser import parse_xml
+from tests.support import SAMPLE_ORGANIZATION_ID, load_body, replace_once
+
+ACCOUNT = load_body("outbound_receiver/account-1")
+OPPORTUNITIES = load_body("outbound_receiver/opportunity-3")
+BATCH = load_body("outbound_receiver/batch-100")
+
+
+def test_account_notification_is_read_into_typed_fields():
+    message = parse_outbound_message(ACCOUNT)
+
+    assert message.organization_id == SAMPLE_ORGANIZATION_ID
+    assert message.action_id == "04k5g0000000001AAA"
+    assert message.session_id is None
+    [notification] = message.notifications
+    assert notification.notification_id == "04l5g0000000500AAA"
+    assert notification.sobject_type == "Account"
+    assert notification.record_id == "0015g0000000500AAA"
+    assert notification.fields["BillingStreet"] == "500 Main St & Co <Suite 500>"
+    assert notification.fields["BillingCity"] == "Kraków"
+    assert notification.fields["Name"] == 'Acme 500 "Holdings" AG'
+
+
+def test_nil_field_becomes_none_and_custom_field_is_kept():
+    [notification] = parse_outbound_message(ACCOUNT).notifications
+
+    assert "Description" in notification.fields
+    assert notification.fields["Description"] is None
+    assert notification.fields["Credit_Limit__c"] == "960437.5"
+
+
+def test_unknown_and_namespaced_fields_are_kept():
+    notification = parse_outbound_message(BATCH).notifications[7]
+
+    assert notification.fields["acme__Margin__c"] == "0.07"
+    assert notification.fields["Region__c"] == "EMEA"
+
+
+def test_deleted_record_notification_carries_only_its_id():
+    deleted = parse_outbound_message(OPPORTUNITIES).notifications[2]
+
+    assert deleted.fields == {"Id": "0065g0000000002AAA"}
+    assert deleted.is_id_only
+    assert deleted.record_version is None
+
+
+def test_record_version_prefers_system_modstamp_then_last_modified_date():
+    first = parse_outbound_message(OPPORTUNITIES).notifications[0]
+    without_modstamp = parse_outbound_message(
+        replace_once(OPPORTUNITIES, b"<sf:SystemModstamp>2026-11-22T14:00:02.000Z</sf:SystemModstamp>", b"")
+    ).notifications[0]
+
+    assert first.record_version == "2026-11-22T14:00:02.000Z"
+    assert without_modstamp.record_version == "2026-11-22T14:00:00.000Z"
+
+
+def test_envelope_check_and_full_read_agree():
+    envelope = read_envelope(parse_xml(BATCH))
+    message = parse_outbound_message(BATCH)
+
+    assert len(envelope.notifications) == 100
+    assert [(n.notification_id, n.sobject_type) for n in envelope.notifications] == [
+        (n.notification_id, n.sobject_type) for n in message.notifications
+    ]
+
+
+def test_elements_are_matched_by_namespace_not_by_prefix():
+    renamed = (
+        ACCOUNT.replace(b"soapenv:", b"S:")
+        .replace(b"xmlns:soapenv=", b"xmlns:S=")
+        .replace(b'xsi:type="sf:Account"', b'xsi:type="acct:Account" xmlns:acct="urn:sobject.enterprise.soap.sforce.com"')
+        .replace(b"sf:", b"q:")
+        .replace(b"xmlns:sf=", b"xmlns:q=")
+    )
+
+    [notification] = parse_outbound_message(renamed).notifications
+
+    assert notification.sobject_type == "Account"
+    assert notification.fields == parse_outbound_message(ACCOUNT).notifications[0].fields
+
+
+def test_session_id_is_held_as_a_secret_and_redacted_from_the_stored_envelope():
+    with_session = replace_once(ACCOUNT, b'<SessionId xsi:nil="true"/>', b"<SessionId>00Dxx!AQ0AQSecretToken</SessionId>")
+    root = parse_xml(with_session)
+
+    message = read_envelope(root)
+    redacted = redact_session_id(root)
+
+    assert message.session_id is not None
+    assert message.session_id.get_secret_value() == "00Dxx!AQ0AQSecretToken"
+    assert "SecretToken" not in repr(message) and "SecretToken" not in message.model_dump_json()
+    assert redacted
+    assert read_envelope(root).session_id is None
+
+
+BAD_ENVELOPES = {
+    "soap12": (
+        ACCOUNT.replace(b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope"),
+        "SOAP 1.2 envelope",
+    ),
+    "not-an-envelope": (b"<notifications xmlns='http://soap.sforce.com/2005/09/outbound'/>", "expected a SOAP 1.1 Envelope"),
+    "no-body": (b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'/>", "has no Body"),
+    "empty-body": (
+        b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body/></e:Envelope>",
+        "Body is empty",
+    ),
+    "wrong-namespace": (
+        ACCOUNT.replace(b"http://soap.sforce.com/2005/09/outbound", b"http://soap.sforce.com/2006/04/metadata"),
+        "expected {http://soap.sforce.com/2005/09/outbound}notifications",
+    ),
+    "no-organization": (replace_once(ACCOUNT, b"<OrganizationId>00DKb00000AbCdEMAV</OrganizationId>", b""), "no OrganizationId"),
+    "blank-organization": (replace_once(ACCOUNT, b"00DKb00000AbCdEMAV</Org", b"  </Org"), "no OrganizationId"),
+    "no-action": (replace_once(ACCOUNT, b"<ActionId>04k5g0000000001AAA</ActionId>", b""), "no ActionId"),
+    "no-notifications": (
+        ACCOUNT[: ACCOUNT.index(b"<Notification>")] + ACCOUNT[ACCOUNT.index(b"</Notification>") + 15 :],
+        "no Notification element",
+    ),
+    "notification-without-id": (replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", b""), "Notification 1 has no Id"),
+    "notification-without-sobject": (
+        ACCOUNT[: ACCOUNT.index(b"<sObject")] + ACCOUNT[ACCOUNT.index(b"</sObject>") + 10 :],
+        "Notification 1 has no sObject",
+    ),
+    "sobject-without-type": (replace_once(ACCOUNT, b' xsi:type="sf:Account"', b""), "has no xsi:type"),
+    "type-in-foreign-namespace": (
+        replace_once(ACCOUNT, b'xsi:type="sf:Account"', b'xsi:type="xsd:string"'),
+        "is not a type in urn:sobject.enterprise.soap.sforce.com",
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "reason"), BAD_ENVELOPES.values(), ids=BAD_ENVELOPES.keys())
+def test_invalid_envelope_is_refused_with_its_reason(body, reason):
+    with pytest.raises(InvalidEnvelope, match=reason.replace("{", r"\{").replace("}", r"\}")):
+        read_envelope(parse_xml(body))
+    with pytest.raises(InvalidEnvelope):
+        parse_outbound_message(body)
+
+
+def test_more_notifications_than_salesforce_sends_are_refused():
+    start, end = BATCH.index(b"   <Notification>"), BATCH.index(b"  </notifications>")
+    one_more = BATCH[:end] + BATCH[start : BATCH.index(b"</Notification>", start) + 16] + BATCH[end:]
+
+    with pytest.raises(InvalidEnvelope, match="101 Notification elements; Salesforce sends at most 100"):
+        read_envelope(parse_xml(one_more))
