@@ -51,7 +51,7 @@ types: $(PY) ## Type-check the package and the local stack
 	$(PY) -m mypy
 
 validate: $(PY) $(SAM) ## Validate template.yaml with cfn-lint and sam validate --lint
-	$(PY) -m cfnlint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 
 check: lint types validate test ## The one gate: format, lint, types, template validation, tests

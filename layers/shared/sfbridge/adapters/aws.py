@@ -1,9 +1,13 @@
-"""boto3 clients, created once per process. `AWS_ENDPOINT_URL` (boto3's own setting) points them at the local stack."""
+"""AWS clients, created once per process. `AWS_ENDPOINT_URL` (botocore's own setting) points them at the local stack.
+
+Clients come from botocore directly: boto3 adds resources and s3transfer, which sfbridge never uses, to every
+cold start. A botocore client is exactly what `boto3.client()` returns.
+"""
 
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 # Salesforce gives up after 60 s and API Gateway after 29 s: fail fast and let the caller retry.
@@ -11,5 +15,10 @@ _CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3,
 
 
 @cache
+def _session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
 def client(service_name: str) -> Any:
-    return boto3.session.Session().client(service_name, config=_CONFIG)  # type: ignore[call-overload]
+    return _session().create_client(service_name, config=_CONFIG)

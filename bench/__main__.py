@@ -1,0 +1,88 @@
+"""`make bench`: Outbound Message parse-and-validate cost and the receiver's cold import, each against a baseline.
+
+- om_parse_ratio_N: what the receiver does to N notifications (hardened parse + envelope checks) divided by a bare
+  `lxml.etree.fromstring` of the same bytes. Both are timed interleaved, best of several rounds.
+- cold_import_ratio: a fresh interpreter importing the receiver's entry point divided by one importing boto3
+  (median of alternating runs). The receiver needs boto3 itself, so 1.0 is the floor.
+"""
+
+import json
+import statistics
+import subprocess
+import sys
+import timeit
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "layers" / "shared"))
+
+from lxml import etree  # noqa: E402
+
+from sfbridge.soap.outbound import read_envelope  # noqa: E402
+from sfbridge.soap.parser import parse_xml  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+BATCH = (ROOT / "events" / "outbound_receiver" / "batch-100.xml").read_bytes()
+RECEIVER = ROOT / "functions" / "outbound_receiver" / "app.py"
+IMPORT_RUNS = 15
+
+
+def message_with(count: int) -> bytes:
+    """The 100-notification sample cut down to its first `count` notifications."""
+    start = BATCH.index(b"   <Notification>")
+    ends = [i + len(b"</Notification>\n") for i in range(len(BATCH)) if BATCH.startswith(b"</Notification>", i)]
+    return BATCH[:start] + BATCH[start : ends[count - 1]] + BATCH[BATCH.index(b"  </notifications>") :]
+
+
+def best_seconds(statement: object, number: int, rounds: int = 7) -> float:
+    return min(timeit.repeat(statement, number=number, repeat=rounds)) / number  # type: ignore[arg-type]
+
+
+def parse_figures(count: int) -> dict[str, float]:
+    data = message_with(count)
+    assert len(read_envelope(parse_xml(data)).notifications) == count
+    number = max(20, 2000 // count)
+    raw = ours = float("inf")
+    for _ in range(3):  # interleave, so both sides see the same machine load
+        raw = min(raw, best_seconds(lambda: etree.fromstring(data), number))
+        ours = min(ours, best_seconds(lambda: read_envelope(parse_xml(data)), number))
+    return {"bytes": len(data), "raw_us": raw * 1e6, "sfbridge_us": ours * 1e6, "ratio": ours / raw}
+
+
+def import_seconds(code: str) -> float:
+    probe = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+    env = {"PYTHONPATH": str(ROOT / "layers" / "shared"), "POWERTOOLS_SERVICE_NAME": "bench"}
+    output = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    return float(output.stdout.strip())
+
+
+def import_figures() -> dict[str, float]:
+    receiver = (
+        "import importlib.util as u; s = u.spec_from_file_location('receiver_app', "
+        f"{str(RECEIVER)!r}); m = u.module_from_spec(s); s.loader.exec_module(m)"
+    )
+    boto, ours = [], []
+    for _ in range(IMPORT_RUNS):
+        boto.append(import_seconds("import boto3"))
+        ours.append(import_seconds(receiver))
+    base, mine = statistics.median(boto), statistics.median(ours)
+    return {"boto3_ms": base * 1e3, "receiver_ms": mine * 1e3, "ratio": mine / base}
+
+
+def main() -> None:
+    parse = {count: parse_figures(count) for count in (1, 10, 100)}
+    imports = import_figures()
+    print(f"{'measure':<34}{'baseline':>12}{'sfbridge':>12}{'ratio':>8}")
+    for count, row in parse.items():
+        label = f"parse+validate {count:>3} notif. ({row['bytes']} B)"
+        print(f"{label:<34}{row['raw_us']:>10.0f}us{row['sfbridge_us']:>10.0f}us{row['ratio']:>8.2f}")
+    print(f"{'cold import receiver vs boto3':<34}{imports['boto3_ms']:>10.0f}ms{imports['receiver_ms']:>10.0f}ms"
+          f"{imports['ratio']:>8.2f}")
+    results = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
+    results |= {"cold_import_ratio": round(imports["ratio"], 3), "details": {"parse": parse, "import": imports}}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
