@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the Salesforce DX project under salesforce/ without a Salesforce org:
-#   1. every Apex class (*.cls) and trigger (*.trigger) parses, using prettier-plugin-apex
-#      (the Apex compiler's own parser, run locally; formatting differences are not failures);
+#   1. every Apex class (*.cls), trigger (*.trigger) and anonymous Apex script (*.apex) parses,
+#      using prettier-plugin-apex (Salesforce's Apex parser run locally; formatting differences
+#      are not failures, and nothing checks types or names the way an org's compiler does);
 #   2. every *.xml metadata file is well-formed XML.
 # Prints each failing file and exits non-zero if any check fails.
 # The npm tools install once from salesforce/package-lock.json (npm ci); later runs are offline.
@@ -19,9 +20,10 @@ fi
 failures=0
 
 check_apex() {
-    local file="$1" errors
+    local file="$1" parser=apex errors
+    [[ "$file" == *.apex ]] && parser=apex-anonymous
     # Formatting to /dev/null parses the file; prettier exits 2 only when it cannot parse it.
-    if ! errors="$(node_modules/.bin/prettier --plugin=prettier-plugin-apex --parser=apex \
+    if ! errors="$(node_modules/.bin/prettier --plugin=prettier-plugin-apex --parser="$parser" \
         "$file" 2>&1 >/dev/null)"; then
         echo "FAIL apex parse: salesforce/$file"
         grep -v '^\[error\]     at ' <<<"$errors" | head -n 5 | sed 's/^/    /'
@@ -32,7 +34,8 @@ check_apex() {
 apex_files=()
 while IFS= read -r -d '' file; do
     apex_files+=("$file")
-done < <(find force-app \( -name '*.cls' -o -name '*.trigger' \) -type f -print0 | sort -z)
+done < <(find force-app scripts \( -name '*.cls' -o -name '*.trigger' -o -name '*.apex' \) -type f -print0 |
+    sort -z)
 
 for file in "${apex_files[@]}"; do
     check_apex "$file"
