@@ -76,10 +76,15 @@ def main() -> None:
     for count, row in parse.items():
         label = f"parse+validate {count:>3} notif. ({row['bytes']} B)"
         print(f"{label:<34}{row['raw_us']:>10.0f}us{row['sfbridge_us']:>10.0f}us{row['ratio']:>8.2f}")
-    print(f"{'cold import receiver vs boto3':<34}{imports['boto3_ms']:>10.0f}ms{imports['receiver_ms']:>10.0f}ms"
-          f"{imports['ratio']:>8.2f}")
+    print(
+        f"{'cold import receiver vs boto3':<34}{imports['boto3_ms']:>10.0f}ms{imports['receiver_ms']:>10.0f}ms"
+        f"{imports['ratio']:>8.2f}"
+    )
     results = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
-    results |= {"cold_import_ratio": round(imports["ratio"], 3), "details": {"parse": parse, "import": imports}}
+    results |= {
+        "cold_import_ratio": round(imports["ratio"], 3),
+        "details": {"parse": parse, "import": imports},
+    }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 

@@ -53,9 +53,7 @@ _TAIL = """  </notifications>
 
 
 def batch_envelope(count: int = BATCH_SIZE) -> str:
-    notifications = "".join(
-        _NOTIFICATION.format(n=n, amount=10_000 + 250 * n, minute=n % 60) for n in range(count)
-    )
+    notifications = "".join(_NOTIFICATION.format(n=n, amount=10_000 + 250 * n, minute=n % 60) for n in range(count))
     return _HEAD.format(org=ORGANIZATION_ID, action=ACTION_ID) + notifications + _TAIL
 
 

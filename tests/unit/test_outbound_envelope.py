@@ -74,7 +74,10 @@ def test_elements_are_matched_by_namespace_not_by_prefix():
     renamed = (
         ACCOUNT.replace(b"soapenv:", b"S:")
         .replace(b"xmlns:soapenv=", b"xmlns:S=")
-        .replace(b'xsi:type="sf:Account"', b'xsi:type="acct:Account" xmlns:acct="urn:sobject.enterprise.soap.sforce.com"')
+        .replace(
+            b'xsi:type="sf:Account"',
+            b'xsi:type="acct:Account" xmlns:acct="urn:sobject.enterprise.soap.sforce.com"',
+        )
         .replace(b"sf:", b"q:")
         .replace(b"xmlns:sf=", b"xmlns:q=")
     )
@@ -86,7 +89,9 @@ def test_elements_are_matched_by_namespace_not_by_prefix():
 
 
 def test_session_id_is_held_as_a_secret_and_redacted_from_the_stored_envelope():
-    with_session = replace_once(ACCOUNT, b'<SessionId xsi:nil="true"/>', b"<SessionId>00Dxx!AQ0AQSecretToken</SessionId>")
+    with_session = replace_once(
+        ACCOUNT, b'<SessionId xsi:nil="true"/>', b"<SessionId>00Dxx!AQ0AQSecretToken</SessionId>"
+    )
     root = parse_xml(with_session)
 
     message = read_envelope(root)
@@ -94,7 +99,8 @@ def test_session_id_is_held_as_a_secret_and_redacted_from_the_stored_envelope():
 
     assert message.session_id is not None
     assert message.session_id.get_secret_value() == "00Dxx!AQ0AQSecretToken"
-    assert "SecretToken" not in repr(message) and "SecretToken" not in message.model_dump_json()
+    assert "SecretToken" not in repr(message)
+    assert "SecretToken" not in message.model_dump_json()
     assert redacted
     assert read_envelope(root).session_id is None
 
@@ -104,7 +110,10 @@ BAD_ENVELOPES = {
         ACCOUNT.replace(b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope"),
         "SOAP 1.2 envelope",
     ),
-    "not-an-envelope": (b"<notifications xmlns='http://soap.sforce.com/2005/09/outbound'/>", "expected a SOAP 1.1 Envelope"),
+    "not-an-envelope": (
+        b"<notifications xmlns='http://soap.sforce.com/2005/09/outbound'/>",
+        "expected a SOAP 1.1 Envelope",
+    ),
     "no-body": (b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'/>", "has no Body"),
     "empty-body": (
         b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body/></e:Envelope>",
@@ -114,14 +123,23 @@ BAD_ENVELOPES = {
         ACCOUNT.replace(b"http://soap.sforce.com/2005/09/outbound", b"http://soap.sforce.com/2006/04/metadata"),
         "expected {http://soap.sforce.com/2005/09/outbound}notifications",
     ),
-    "no-organization": (replace_once(ACCOUNT, b"<OrganizationId>00DKb00000AbCdEMAV</OrganizationId>", b""), "no OrganizationId"),
-    "blank-organization": (replace_once(ACCOUNT, b"00DKb00000AbCdEMAV</Org", b"  </Org"), "no OrganizationId"),
+    "no-organization": (
+        replace_once(ACCOUNT, b"<OrganizationId>00DKb00000AbCdEMAV</OrganizationId>", b""),
+        "no OrganizationId",
+    ),
+    "blank-organization": (
+        replace_once(ACCOUNT, b"00DKb00000AbCdEMAV</Org", b"  </Org"),
+        "no OrganizationId",
+    ),
     "no-action": (replace_once(ACCOUNT, b"<ActionId>04k5g0000000001AAA</ActionId>", b""), "no ActionId"),
     "no-notifications": (
         ACCOUNT[: ACCOUNT.index(b"<Notification>")] + ACCOUNT[ACCOUNT.index(b"</Notification>") + 15 :],
         "no Notification element",
     ),
-    "notification-without-id": (replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", b""), "Notification 1 has no Id"),
+    "notification-without-id": (
+        replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", b""),
+        "Notification 1 has no Id",
+    ),
     "notification-without-sobject": (
         ACCOUNT[: ACCOUNT.index(b"<sObject")] + ACCOUNT[ACCOUNT.index(b"</sObject>") + 10 :],
         "Notification 1 has no sObject",

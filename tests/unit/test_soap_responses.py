@@ -7,7 +7,9 @@ from sfbridge.soap import responses
 from sfbridge.soap.parser import parse_xml
 from tests.support import ROOT
 
-FAULT_CODE = "{http://schemas.xmlsoap.org/soap/envelope/}Body/{http://schemas.xmlsoap.org/soap/envelope/}Fault/faultcode"
+FAULT_CODE = (
+    "{http://schemas.xmlsoap.org/soap/envelope/}Body/{http://schemas.xmlsoap.org/soap/envelope/}Fault/faultcode"
+)
 FAULT_STRING = FAULT_CODE.replace("faultcode", "faultstring")
 
 

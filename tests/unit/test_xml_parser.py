@@ -27,7 +27,9 @@ def test_sample_outbound_message_parses():
 
 
 @pytest.mark.parametrize(
-    "payload", [XXE_FILE, BILLION_LAUGHS, EXTERNAL_DTD, PARAMETER_ENTITY], ids=["xxe", "laughs", "dtd", "param"]
+    "payload",
+    [XXE_FILE, BILLION_LAUGHS, EXTERNAL_DTD, PARAMETER_ENTITY],
+    ids=["xxe", "laughs", "dtd", "param"],
 )
 def test_doctype_and_entities_are_refused_before_parsing(payload):
     with pytest.raises(ForbiddenXmlConstruct, match="DOCTYPE"):

@@ -44,7 +44,9 @@ class OutboundMessageStore:
     @staticmethod
     def _claim_key(message: QueuedOutboundMessage) -> str:
         day = message.received_at.strftime("%Y/%m/%d")
-        return f"outbound-messages/{message.organization_id}/{day}/{message.notification_ids[0]}-{message.request_id}.xml"
+        return (
+            f"outbound-messages/{message.organization_id}/{day}/{message.notification_ids[0]}-{message.request_id}.xml"
+        )
 
     def _put_envelope(self, key: str, envelope: str) -> None:
         try:

@@ -14,36 +14,18 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sfbridge.adapters.aws import client
-from sfbridge.adapters.event_bus import EventBus
 from sfbridge.adapters.message_store import OutboundMessageStore
 from sfbridge.adapters.record_versions import RecordVersions
 from sfbridge.config import OutboundWorkerSettings
 from sfbridge.domain.versions import normalize_version
-from sfbridge.models.outbound import Notification, NotificationEvent, QueuedOutboundMessage
+from sfbridge.models.outbound import Notification, QueuedOutboundMessage
 from sfbridge.observability import logger, metrics
 from sfbridge.outbound.handlers import router
+from sfbridge.outbound.publish import publish_notification
 from sfbridge.outbound.routing import Delivery, ObjectRouter
 from sfbridge.soap.outbound import parse_outbound_message
 
-EVENT_SOURCE = "sfbridge.outbound-message"
 _STORED_ENVELOPE_MAX_BYTES = 64 * 1024 * 1024
-
-
-def publish_notification(delivery: Delivery) -> None:
-    """The default handler: one EventBridge event per notification, `detail-type` = the sObject type."""
-    notification = delivery.notification
-    detail = NotificationEvent(
-        organization_id=delivery.organization_id,
-        action_id=delivery.action_id,
-        notification_id=notification.notification_id,
-        sobject_type=notification.sobject_type,
-        record_id=notification.record_id,
-        fields=notification.fields,
-        request_id=delivery.request_id,
-    )
-    EventBus(OutboundWorkerSettings.from_env().event_bus_name).publish(
-        source=EVENT_SOURCE, detail_type=notification.sobject_type, detail=detail.model_dump(by_alias=True)
-    )
 
 
 class NotificationProcessor:
@@ -57,9 +39,7 @@ class NotificationProcessor:
             expires_after_seconds=settings.idempotency_ttl_seconds, response_hook=self._count_duplicate
         )
         config.register_lambda_context(context)
-        persistence = DynamoDBPersistenceLayer(
-            table_name=settings.idempotency_table, boto3_client=client("dynamodb")
-        )
+        persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
         self._apply_once = idempotent_function(
             data_keyword_argument="key", persistence_store=persistence, config=config
         )(self._apply)
@@ -75,14 +55,20 @@ class NotificationProcessor:
     def _apply(self, key: dict[str, str], queued: QueuedOutboundMessage, notification: Notification) -> dict[str, str]:
         version = normalize_version(notification.record_version)
         record_id = notification.record_id
-        if version and record_id and not self._versions.advance(
-            organization_id=queued.organization_id,
-            record_id=record_id,
-            version=version,
-            notification_id=notification.notification_id,
+        if (
+            version
+            and record_id
+            and not self._versions.advance(
+                organization_id=queued.organization_id,
+                record_id=record_id,
+                version=version,
+                notification_id=notification.notification_id,
+            )
         ):
             metrics.add_metric(name="StaleSkipped", unit=MetricUnit.Count, value=1)
-            logger.info("stale notification skipped", record_version=version, **key)
+            logger.info(
+                "stale notification skipped", record_version=version, notification_id=notification.notification_id
+            )
             return {"outcome": "stale"}
         delivery = Delivery(
             organization_id=queued.organization_id,
@@ -93,13 +79,18 @@ class NotificationProcessor:
         )
         self._routes.handler_for(notification.sobject_type, publish_notification)(delivery)
         metrics.add_metric(name="NotificationsProcessed", unit=MetricUnit.Count, value=1)
-        logger.info("notification applied", sobject_type=notification.sobject_type, record_id=record_id, **key)
+        logger.info(
+            "notification applied",
+            notification_id=notification.notification_id,
+            sobject_type=notification.sobject_type,
+            record_id=record_id,
+        )
         return {"outcome": "applied"}
 
     @staticmethod
-    def _count_duplicate(response: Any, record: DataRecord) -> Any:
+    def _count_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
         metrics.add_metric(name="DuplicatesSkipped", unit=MetricUnit.Count, value=1)
-        logger.info("duplicate notification skipped", idempotency_key=record.idempotency_key)
+        logger.info("duplicate notification skipped", idempotency_key=idempotent_data.idempotency_key)
         return response
 
 
@@ -109,9 +100,12 @@ def process_outbound_batch(
     """Process an SQS batch, reporting only the failed records so that the rest are deleted."""
     processor = NotificationProcessor(OutboundWorkerSettings.from_env(), context, routes)
     result = process_partial_response(
-        event=event, record_handler=processor.process_record, processor=BatchProcessor(EventType.SQS), context=context
+        event=event,
+        record_handler=processor.process_record,
+        processor=BatchProcessor(EventType.SQS),
+        context=context,
     )
     failures = len(result.get("batchItemFailures", []))
     if failures:
         metrics.add_metric(name="Failures", unit=MetricUnit.Count, value=failures)
-    return result
+    return dict(result)

@@ -125,7 +125,10 @@ def _notification(item: _Element, position: int) -> Notification:
     for field in _sobject(item, position).iterchildren(etree.Element):
         name = field.tag.rpartition("}")[2]
         fields[name] = None if field.get(ns.XSI_NIL) in _NIL else (field.text or "")
-    return Notification.model_construct(fields=fields, **_ref(item, position))
+    ref = _ref(item, position)
+    return Notification.model_construct(
+        notification_id=ref["notification_id"], sobject_type=ref["sobject_type"], fields=fields
+    )
 
 
 def _sobject(item: _Element, position: int) -> _Element:
