@@ -1,0 +1,56 @@
+"""Integration fixtures: the template's resources in moto, created from template.yaml by the provisioner."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from localrun.stack import LocalStack
+from tests.support import TEMPLATE
+
+
+@dataclass
+class BusTap:
+    """A queue that receives a copy of every event on the project's bus, as a user could set up to watch it."""
+
+    sqs: Any
+    queue_url: str
+
+    def events(self) -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in batch:
+                seen.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return seen
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield
+
+
+@pytest.fixture
+def stack_overrides() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def stack(aws: None, stack_overrides: dict[str, str]) -> LocalStack:
+    return LocalStack.deploy(str(TEMPLATE), overrides=stack_overrides)
+
+
+@pytest.fixture
+def bus_tap(stack: LocalStack) -> BusTap:
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue_url = sqs.create_queue(QueueName="test-bus-tap")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = stack.physical_id("EventBus")
+    events.put_rule(Name="test-bus-tap", EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
+    events.put_targets(Rule="test-bus-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+    return BusTap(sqs, queue_url)

@@ -1,0 +1,267 @@
+"""Receiver → SQS → worker → EventBridge, on moto resources created from template.yaml."""
+
+import base64
+import json
+from typing import Any
+
+import boto3
+import pytest
+from lxml import etree
+
+from localrun.stack import LocalStack
+from sfbridge.soap import responses
+from tests.support import SAMPLE_ORGANIZATION_ID, load_body, load_event, replace_once, with_body
+
+RECEIVER, WORKER = "OutboundReceiverFunction", "OutboundWorkerFunction"
+FAULT_CODE = (
+    "{http://schemas.xmlsoap.org/soap/envelope/}Body/{http://schemas.xmlsoap.org/soap/envelope/}Fault/faultcode"
+)
+ACCOUNT_EVENT = load_event("outbound_receiver/account-1")
+ACCOUNT = load_body("outbound_receiver/account-1")
+
+
+def _post(stack: LocalStack, body: bytes) -> dict[str, Any]:
+    return stack.invoke(RECEIVER, with_body(ACCOUNT_EVENT, body))  # type: ignore[no-any-return]
+
+
+def _fault_code(response: dict[str, Any]) -> str | None:
+    return etree.fromstring(response["body"].encode()).findtext(FAULT_CODE)
+
+
+def _queued_messages(stack: LocalStack, logical_id: str = "OutboundQueue") -> int:
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.physical_id(logical_id),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def _account_version(notification_id: str, modstamp: str) -> bytes:
+    """The Account sample as another notification carrying another version of the same record."""
+    body = replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", f"<Id>{notification_id}</Id>".encode())
+    return replace_once(body, b"2026-11-23T09:20:01.000Z", modstamp.encode())
+
+
+def test_outbound_message_is_acked_stored_and_published_per_notification(stack, bus_tap):
+    response = stack.invoke(RECEIVER, load_event("outbound_receiver/opportunity-3"))
+    stack.drain()
+
+    assert response["statusCode"] == 200
+    assert response["body"].encode() == responses.ACK
+    events = bus_tap.events()
+    assert sorted(event["detail"]["notificationId"] for event in events) == [
+        "04l5g0000000000AAA",
+        "04l5g0000000001AAA",
+        "04l5g0000000002AAA",
+    ]
+    first = next(event for event in events if event["detail"]["notificationId"] == "04l5g0000000000AAA")
+    assert first["source"] == "sfbridge.outbound-message"
+    assert first["detail-type"] == "Opportunity"
+    assert first["detail"]["organizationId"] == SAMPLE_ORGANIZATION_ID
+    assert first["detail"]["recordId"] == "0065g0000000000AAA"
+    assert first["detail"]["fields"]["StageName"] == "Negotiation/Review"
+    assert first["detail"]["fields"]["NextStep"] is None
+
+
+def test_redelivered_message_is_acked_again_but_processed_once(stack, bus_tap):
+    first = stack.invoke(RECEIVER, ACCOUNT_EVENT)
+    stack.drain()
+    again = stack.invoke(RECEIVER, ACCOUNT_EVENT)
+    stack.drain()
+
+    assert first["statusCode"] == again["statusCode"] == 200
+    assert [event["detail"]["notificationId"] for event in bus_tap.events()] == ["04l5g0000000500AAA"]
+
+
+def test_older_version_arriving_after_a_newer_one_is_skipped(stack, bus_tap):
+    _post(stack, _account_version("04l5g0000000601AAA", "2026-11-23T10:00:00.000Z"))
+    stack.drain()
+    _post(stack, _account_version("04l5g0000000600AAA", "2026-11-23T09:00:00.000Z"))
+    stack.drain()
+    _post(stack, _account_version("04l5g0000000602AAA", "2026-11-23T11:00:00.000Z"))
+    stack.drain()
+
+    published = [event["detail"]["notificationId"] for event in bus_tap.events()]
+    assert published == ["04l5g0000000601AAA", "04l5g0000000602AAA"]
+
+
+def test_deleted_record_notification_is_published_with_its_id_only(stack, bus_tap):
+    stack.invoke(RECEIVER, load_event("outbound_receiver/opportunity-3"))
+    stack.drain()
+
+    deleted = next(e for e in bus_tap.events() if e["detail"]["notificationId"] == "04l5g0000000002AAA")
+    assert deleted["detail"]["fields"] == {"Id": "0065g0000000002AAA"}
+
+
+def test_message_too_big_for_the_queue_travels_through_an_s3_claim_check(stack, bus_tap):
+    batch = load_body("outbound_receiver/batch-100")
+    padding = b"<sf:Description>" + "Ü".encode() * 1500 + b"</sf:Description>"
+    big = batch.replace(b"<sf:Region__c>", padding + b"<sf:Region__c>")
+
+    response = _post(stack, big)
+    stack.drain()
+
+    assert response["statusCode"] == 200
+    objects = boto3.client("s3").list_objects_v2(Bucket=stack.physical_id("ClaimCheckBucket"))
+    assert objects["KeyCount"] == 1
+    events = bus_tap.events()
+    assert len(events) == 100
+    assert events[0]["detail"]["fields"]["Description"] == "Ü" * 1500
+
+
+def test_session_id_never_reaches_logs_queue_or_events(stack, bus_tap, capsys):
+    secret = "00DKb00000AbCdE!AQ4AQFakeSessionSecretValue"
+    body = replace_once(ACCOUNT, b'<SessionId xsi:nil="true"/>', f"<SessionId>{secret}</SessionId>".encode())
+    sqs = boto3.client("sqs")
+
+    response = _post(stack, body)
+    queued = sqs.receive_message(QueueUrl=stack.physical_id("OutboundQueue"), VisibilityTimeout=0)["Messages"]
+    stack.drain()
+
+    assert response["statusCode"] == 200
+    assert secret not in queued[0]["Body"]
+    assert secret not in json.dumps(bus_tap.events())
+    assert secret not in capsys.readouterr().out
+
+
+def test_poison_message_reaches_the_dead_letter_queue(stack):
+    sqs = boto3.client("sqs")
+    queue_url = stack.physical_id("OutboundQueue")
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "0"})
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"schema_version": 1, "organization_id": "truncated')
+
+    for _ in range(5):
+        stack.poll_once()
+
+    assert _queued_messages(stack) == 0
+    assert _queued_messages(stack, "OutboundDeadLetterQueue") == 1
+
+
+def test_queue_failure_answers_a_server_fault_and_stores_nothing(stack):
+    boto3.client("sqs").delete_queue(QueueUrl=stack.physical_id("OutboundQueue"))
+
+    response = stack.invoke(RECEIVER, ACCOUNT_EVENT)
+
+    assert response["statusCode"] == 500
+    assert _fault_code(response) == "soapenv:Server"
+    assert "Ack" not in response["body"]
+
+
+def test_claim_check_failure_answers_a_server_fault_and_enqueues_nothing(stack):
+    s3 = boto3.client("s3")
+    s3.delete_bucket(Bucket=stack.physical_id("ClaimCheckBucket"))
+    big = load_body("outbound_receiver/batch-100").replace(
+        b"<sf:Region__c>", b"<sf:Note>" + b"x" * 3000 + b"</sf:Note><sf:Region__c>"
+    )
+
+    response = _post(stack, big)
+
+    assert _fault_code(response) == "soapenv:Server"
+    assert _queued_messages(stack) == 0
+
+
+def _hundred_and_one() -> bytes:
+    batch = load_body("outbound_receiver/batch-100")
+    start = batch.index(b"   <Notification>")
+    one = batch[start : batch.index(b"</Notification>", start) + 16]
+    end = batch.index(b"  </notifications>")
+    return batch[:end] + one + batch[end:]
+
+
+BAD_INPUTS = {
+    "malformed": (ACCOUNT.replace(b"</sObject>", b""), "not well-formed"),
+    "truncated": (ACCOUNT[:700], "not well-formed"),
+    "xxe": (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + ACCOUNT[39:],
+        "DOCTYPE declarations are not allowed",
+    ),
+    "external-dtd": (b'<!DOCTYPE r SYSTEM "http://127.0.0.1:9/x.dtd"><r/>', "DOCTYPE declarations are not allowed"),
+    "soap12": (
+        ACCOUNT.replace(b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope"),
+        "SOAP 1.2 envelope",
+    ),
+    "wrong-namespace": (
+        ACCOUNT.replace(b"http://soap.sforce.com/2005/09/outbound", b"urn:example:outbound"),
+        "expected {http://soap.sforce.com/2005/09/outbound}notifications",
+    ),
+    "no-organization": (
+        replace_once(ACCOUNT, b"<OrganizationId>00DKb00000AbCdEMAV</OrganizationId>", b""),
+        "no OrganizationId",
+    ),
+    "no-notifications": (
+        ACCOUNT[: ACCOUNT.index(b"<Notification>")] + ACCOUNT[ACCOUNT.index(b"</Notification>") + 15 :],
+        "no Notification element",
+    ),
+    "unknown-organization": (
+        replace_once(ACCOUNT, b"00DKb00000AbCdEMAV</Org", b"00D5g0000000001EAA</Org"),
+        "00D5g0000000001EAA is not in AllowedOrganizationIds",
+    ),
+    "empty": (b"", "body is empty"),
+    "json": (b'{"OrganizationId": "00DKb00000AbCdEMAV"}', "not well-formed"),
+    "invalid-utf8": (ACCOUNT.replace("Kraków".encode(), "Krak\xf3w".encode("latin-1")), "not valid UTF-8"),
+    "oversized": (ACCOUNT + b" " * (3 * 1024 * 1024), "the limit is 3145728 bytes"),
+    "too-many-notifications": (_hundred_and_one(), "101 Notification elements"),
+}
+
+
+@pytest.mark.parametrize(("body", "reason"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_gets_a_client_fault_naming_the_problem_and_stores_nothing(stack, bus_tap, body, reason):
+    response = _post(stack, body)
+    stack.drain()
+
+    assert response["statusCode"] == 500
+    assert response["headers"]["Content-Type"].startswith("text/xml")
+    assert _fault_code(response) == "soapenv:Client"
+    assert reason in etree.fromstring(response["body"].encode()).findtext(
+        FAULT_CODE.replace("faultcode", "faultstring")
+    )
+    assert _queued_messages(stack) == 0
+    assert bus_tap.events() == []
+
+
+def test_body_flagged_base64_that_does_not_decode_gets_a_client_fault(stack):
+    response = stack.invoke(RECEIVER, {**ACCOUNT_EVENT, "body": "%%% not base64 %%%", "isBase64Encoded": True})
+
+    assert _fault_code(response) == "soapenv:Client"
+
+
+def test_plain_text_body_is_accepted_like_a_base64_one(stack):
+    event = {**ACCOUNT_EVENT, "body": ACCOUNT.decode(), "isBase64Encoded": False}
+
+    assert stack.invoke(RECEIVER, event)["statusCode"] == 200
+
+
+class TestEndpointToken:
+    TOKEN = "k3y-for-tests-0123456789abcdef"
+
+    @pytest.fixture
+    def stack_overrides(self) -> dict[str, str]:
+        return {"EndpointToken": self.TOKEN}
+
+    @pytest.mark.parametrize("query", [None, {"token": "wrong-token-0123456789abcdefgh"}])
+    def test_missing_or_wrong_token_is_refused_and_stores_nothing(self, stack, query):
+        response = stack.invoke(RECEIVER, {**ACCOUNT_EVENT, "queryStringParameters": query})
+
+        assert _fault_code(response) == "soapenv:Client"
+        assert _queued_messages(stack) == 0
+
+    def test_matching_token_is_accepted(self, stack):
+        response = stack.invoke(RECEIVER, {**ACCOUNT_EVENT, "queryStringParameters": {"token": self.TOKEN}})
+
+        assert response["statusCode"] == 200
+        assert _queued_messages(stack) == 1
+
+
+class TestFifteenCharacterAllowlist:
+    @pytest.fixture
+    def stack_overrides(self) -> dict[str, str]:
+        return {"AllowedOrganizationIds": "00D000000000001,00DKb00000AbCdE"}
+
+    def test_18_character_organization_id_matches_a_15_character_entry(self, stack):
+        assert stack.invoke(RECEIVER, ACCOUNT_EVENT)["statusCode"] == 200
+
+
+def test_sample_events_decode_to_the_sample_bodies():
+    event = load_event("outbound_receiver/account-1")
+
+    assert base64.b64decode(event["body"]) == ACCOUNT
