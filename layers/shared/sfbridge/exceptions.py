@@ -60,3 +60,15 @@ class StoreUnavailable(ServerError):
 
 class ConfigurationError(ServerError):
     """The function's environment does not match what the template should have given it."""
+
+
+class WsdlRejected(ClientError):
+    """A WSDL given to `python -m sfbridge.codegen` cannot become sObject models."""
+
+
+class NotAnOutboundMessageWsdl(WsdlRejected):
+    """The WSDL is not one Salesforce generates for an Outbound Message, or it declares no sObject type."""
+
+
+class ConflictingSObjectField(WsdlRejected):
+    """Two WSDLs give the same field of the same sObject type different XSD types."""
