@@ -39,19 +39,22 @@ def poll_source(sqs: Any, source: SqsSource, invoke: Invoke, *, region: str, wai
 
 
 def receive_batch(sqs: Any, source: SqsSource, *, wait_seconds: int) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
+    """Up to BatchSize messages; receives again while the queue keeps handing out full receives."""
+    messages: dict[str, dict[str, Any]] = {}
     while len(messages) < source.batch_size:
+        wanted = min(_MAX_RECEIVE, source.batch_size - len(messages))
         received = sqs.receive_message(
             QueueUrl=source.queue_url,
-            MaxNumberOfMessages=min(_MAX_RECEIVE, source.batch_size - len(messages)),
-            WaitTimeSeconds=wait_seconds if not messages else 0,
+            MaxNumberOfMessages=wanted,
+            WaitTimeSeconds=0 if messages else wait_seconds,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
-        if not received:
+        # A queue with a zero visibility timeout may hand out the same message twice.
+        messages.update((message["MessageId"], message) for message in received)
+        if len(received) < wanted:
             break
-        messages.extend(received)
-    return messages
+    return list(messages.values())
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
