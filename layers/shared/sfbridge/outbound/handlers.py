@@ -13,5 +13,11 @@ A handler must be safe to call again for the same notification if it raised befo
 """
 
 from sfbridge.outbound.routing import ObjectRouter
+from sfbridge.sobjects import MODELS
 
 router = ObjectRouter()
+
+# Handlers get `delivery.record` as the sObject's model from sfbridge/sobjects.py (regenerate it with `make sobjects`
+# after adding a WSDL to events/wsdl/); types without a model still get the raw field dict.
+for name, model in MODELS.items():
+    router.use_model(name, model)
