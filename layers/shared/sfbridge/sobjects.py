@@ -53,10 +53,8 @@ class Opportunity(SObject):
     SystemModstamp: UtcDateTime | None = None
 
 
-MODELS: dict[str, type[BaseModel]] = {
-    model.__name__: model
-    for model in (
-        Invoice__c,
-        Opportunity,
-    )
-}
+_MODEL_CLASSES: list[type[BaseModel]] = [
+    Invoice__c,
+    Opportunity,
+]
+MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in _MODEL_CLASSES}

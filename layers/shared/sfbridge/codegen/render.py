@@ -24,7 +24,7 @@ _ANNOTATIONS: Final = {
 # Field types whose annotation `sfbridge.models.sobject` defines (the rest are builtins, or `datetime.date`).
 _RUNTIME_TYPES: Final = frozenset({FieldType.DATETIME, FieldType.BASE64})
 # Names the generated module binds or uses in annotations: an sObject or field named so would shadow them.
-_BOUND_NAMES: Final = frozenset({"MODELS", "BaseModel", "SObject", "model", *_ANNOTATIONS.values()})
+_BOUND_NAMES: Final = frozenset({"MODELS", "BaseModel", "SObject", *_ANNOTATIONS.values()})
 _DOCSTRING: Final = (
     '"""Typed sObjects of Salesforce Outbound Messages: `MODELS[sobject_type].model_validate(notification.fields)`.',
     "",
@@ -77,13 +77,12 @@ def _model_class(sobject: SObjectType) -> list[str]:
 
 
 def _models_mapping(types: Sequence[SObjectType]) -> list[str]:
-    # A comprehension over the classes, whose names are the API names: a dict display would repeat each name on
-    # one line, too long for the longest namespaced custom object names.
+    # Keyed by each class's name, which is its API name: a dict display would repeat the name on one line, too long
+    # for the longest namespaced custom objects. A list, not a tuple: ruff format keeps a one-item list exploded by
+    # its trailing comma, but folds a one-item tuple.
     return [
-        "MODELS: dict[str, type[BaseModel]] = {",
-        "    model.__name__: model",
-        "    for model in (",
-        *(f"        {sobject.name}," for sobject in types),
-        "    )",
-        "}",
+        "_MODEL_CLASSES: list[type[BaseModel]] = [",
+        *(f"    {sobject.name}," for sobject in types),
+        "]",
+        "MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in _MODEL_CLASSES}",
     ]
