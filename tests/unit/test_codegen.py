@@ -32,8 +32,8 @@ INVOICE_WSDL = EVENTS / "wsdl" / "outbound-invoice.wsdl"
 OPPORTUNITY = OPPORTUNITY_WSDL.read_bytes()
 INVOICE = INVOICE_WSDL.read_bytes()
 COMMITTED_MODULE = ROOT / "layers" / "shared" / "sfbridge" / "sobjects.py"
-# The regeneration command, exactly as `make sobjects` runs it from the repository root.
-REGENERATE = ("events/wsdl/outbound-opportunity.wsdl", "events/wsdl/outbound-invoice.wsdl", "-o")
+# The regeneration command as `make sobjects` runs it from the repository root: every WSDL in events/wsdl/.
+REGENERATE = (*sorted(path.relative_to(ROOT).as_posix() for path in (EVENTS / "wsdl").glob("*.wsdl")), "-o")
 RECORD_ID = "0065g0000000000AAA"
 
 XXE = b'<!DOCTYPE definitions [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
