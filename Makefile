@@ -14,7 +14,7 @@ STACK_ENV ?= dev
 PARAMS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help run test check format lint types validate build deploy bench clean
+.PHONY: help run test check format lint types validate build deploy bench sobjects clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ deploy: build ## sam deploy to STACK_ENV (default dev, see samconfig.toml)
 
 bench: $(PY) ## Benchmarks; writes bench/results.json
 	$(PY) -m bench
+
+sobjects: $(PY) ## Regenerate layers/shared/sfbridge/sobjects.py from the Outbound Message WSDLs in events/wsdl/
+	$(PY) -m sfbridge.codegen $(sort $(wildcard events/wsdl/*.wsdl)) -o layers/shared/sfbridge/sobjects.py
 
 clean: ## Remove virtual environments and build output
 	rm -rf $(VENV) $(TOOLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -93,6 +93,18 @@ def test_deleted_record_notification_is_published_with_its_id_only(stack, bus_ta
     assert deleted["detail"]["fields"] == {"Id": "0065g0000000002AAA"}
 
 
+def test_value_a_typed_model_would_refuse_is_still_published_as_sent(stack, bus_tap):
+    body = replace_once(
+        load_body("outbound_receiver/opportunity-3"), b"<sf:Amount>25000.0</sf:Amount>", b"<sf:Amount/>"
+    )
+
+    _post(stack, body)
+    stack.drain()
+
+    first = next(e for e in bus_tap.events() if e["detail"]["notificationId"] == "04l5g0000000000AAA")
+    assert first["detail"]["fields"]["Amount"] == ""
+
+
 def test_message_too_big_for_the_queue_travels_through_an_s3_claim_check(stack, bus_tap):
     batch = load_body("outbound_receiver/batch-100")
     padding = b"<sf:Description>" + "Ü".encode() * 1500 + b"</sf:Description>"

@@ -70,14 +70,17 @@ class NotificationProcessor:
                 "stale notification skipped", record_version=version, notification_id=notification.notification_id
             )
             return {"outcome": "stale"}
+        handler = self._routes.registered(notification.sobject_type)
+        # Only a registered handler asks for the typed model: the default event carries the fields as sent,
+        # so a value the model would refuse never blocks publication.
         delivery = Delivery(
             organization_id=queued.organization_id,
             action_id=queued.action_id,
             request_id=queued.request_id,
             notification=notification,
-            record=self._routes.typed_record(notification),
+            record=notification.fields if handler is None else self._routes.typed_record(notification),
         )
-        self._routes.handler_for(notification.sobject_type, publish_notification)(delivery)
+        (handler or publish_notification)(delivery)
         metrics.add_metric(name="NotificationsProcessed", unit=MetricUnit.Count, value=1)
         logger.info(
             "notification applied",

@@ -50,6 +50,10 @@ class ObjectRouter:
     def handler_for(self, sobject_type: str, default: Handler) -> Handler:
         return self._handlers.get(sobject_type, default)
 
+    def registered(self, sobject_type: str) -> Handler | None:
+        """The handler registered for `sobject_type`, or None when the default destination applies."""
+        return self._handlers.get(sobject_type)
+
     def typed_record(self, notification: Notification) -> BaseModel | dict[str, str | None]:
         model = self._models.get(notification.sobject_type)
         return notification.fields if model is None else model.model_validate(notification.fields)
