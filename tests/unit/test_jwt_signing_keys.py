@@ -136,10 +136,11 @@ def test_jwks_that_is_not_json_is_refused(jwks_server):
         fetch_jwks(jwks_server.url)
 
 
-def test_jwks_keeps_only_rs256_signing_keys():
+def test_jwks_keeps_only_rs256_signing_keys_that_parse():
     document = jwks((KID, SIGNING_KEY), ("encryption", NEXT_KEY))
     document["keys"][1]["use"] = "enc"
     document["keys"].append({"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"})
+    document["keys"].append({"kty": "RSA", "kid": "broken", "n": "!!!", "e": "AQAB"})
 
     keys = parse_jwks(document)
 
