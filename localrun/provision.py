@@ -34,9 +34,13 @@ class Target:
     stack_name: str
     region: str
     base_dir: Path
+    _clients: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        """One boto3 client per service (creating one costs tens of milliseconds)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        return self._clients[service]
 
     def name(self, logical_id: str, *, max_length: int = 80, lowercase: bool = False, suffix: str = "") -> str:
         """A deterministic physical name, `<stack>-<LogicalId>`, within the service's length limit."""
