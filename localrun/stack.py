@@ -22,6 +22,7 @@ from localrun.template import (
     STACK_NAME,
     Resolver,
     TemplateError,
+    check_rules,
     load_template,
     merge_globals,
     pseudo_parameters,
@@ -62,6 +63,7 @@ class LocalStack:
             get_att=self.attribute,
             pseudo=pseudo_parameters(region, stack_name),
         )
+        check_rules(self.template, self.resolver)
         self.resources: dict[str, Mapping[str, Any]] = {
             logical_id: resource
             for logical_id, resource in (self.template.get("Resources") or {}).items()

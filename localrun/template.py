@@ -5,6 +5,7 @@ CloudFormation does at deploy time, for the intrinsic functions SAM templates us
 """
 
 import base64
+import json
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -86,6 +87,16 @@ def _check_parameter(name: str, spec: Mapping[str, Any], value: str) -> None:
     if pattern is not None and not re.fullmatch(str(pattern), value):
         reason = spec.get("ConstraintDescription", f"must match {pattern}")
         raise TemplateError(f"parameter {name}={value!r}: {reason}")
+
+
+def check_rules(template: Mapping[str, Any], resolver: "Resolver") -> None:
+    """The template's `Rules`: an assertion that fails refuses the deployment, as CloudFormation does."""
+    for name, rule in (template.get("Rules") or {}).items():
+        if "RuleCondition" in rule and not resolver.resolve(rule["RuleCondition"]):
+            continue
+        for assertion in rule.get("Assertions") or []:
+            if not resolver.resolve(assertion["Assert"]):
+                raise TemplateError(f"rule {name}: {assertion.get('AssertDescription', 'assertion failed')}")
 
 
 def merge_globals(global_value: Any, local_value: Any) -> Any:
@@ -205,6 +216,11 @@ def _split(resolver: Resolver, argument: Any) -> list[str]:
     return str(text).split(str(delimiter))
 
 
+def _contains(resolver: Resolver, argument: Any) -> bool:
+    items, value = resolver.resolve(argument)
+    return _text(value) in [_text(item) for item in items]
+
+
 def _join(resolver: Resolver, argument: Any) -> str:
     delimiter, items = resolver.resolve(argument)
     return str(delimiter).join(_text(item) for item in items)
@@ -225,6 +241,9 @@ _INTRINSICS: Final[dict[str, Callable[[Resolver, Any], Any]]] = {
     "Condition": Resolver.condition,
     "Fn::FindInMap": Resolver.find_in_map,
     "Fn::Base64": lambda resolver, argument: base64.b64encode(_text(resolver.resolve(argument)).encode()).decode(),
+    "Fn::Contains": _contains,
+    "Fn::Length": lambda resolver, argument: len(resolver.resolve(argument)),
+    "Fn::ToJsonString": lambda resolver, argument: json.dumps(resolver.resolve(argument), separators=(",", ":")),
     "Fn::GetAZs": lambda resolver, _: [f"{resolver.ref('AWS::Region')}{zone}" for zone in "abcdef"],
 }
 

@@ -8,6 +8,7 @@ from localrun.template import (
     NO_VALUE,
     Resolver,
     TemplateError,
+    check_rules,
     merge_globals,
     parse_parameter_overrides,
     references,
@@ -118,6 +119,9 @@ def test_globals_merge_maps_add_lists_and_let_the_function_win() -> None:
         ({"Fn::If": ["HasEither", "yes", "no"]}, "yes"),
         ({"Fn::FindInMap": ["Sizes", "prod", "Memory"]}, 1024),
         ({"Fn::Base64": "hi"}, "aGk="),
+        ({"Fn::Contains": [["a", "dev"], {"Ref": "Stage"}]}, True),
+        ({"Fn::Length": [1, 2, 3]}, 3),
+        ({"Fn::ToJsonString": {"a": {"Ref": "Stage"}}}, '{"a":"dev"}'),
     ],
 )
 def test_intrinsic_functions_evaluate_like_cloudformation(expression: Any, expected: Any) -> None:
@@ -150,3 +154,20 @@ def test_references_name_every_resource_a_value_depends_on() -> None:
         "D": [{"Fn::GetAtt": ["Bus", "Arn"]}],
     }
     assert references(value) == {"Dlq", "Table", "Bucket", "Topic", "Bus"}
+
+
+def test_a_failing_rule_assertion_refuses_the_deployment() -> None:
+    rules = {
+        "Rules": {
+            "ProdNeedsBig": {
+                "RuleCondition": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
+                "Assertions": [
+                    {"Assert": {"Fn::Equals": [{"Ref": "Size"}, "big"]}, "AssertDescription": "prod is big"}
+                ],
+            }
+        }
+    }
+
+    check_rules(rules, resolver(Size="small"))  # the rule applies to prod only
+    with pytest.raises(TemplateError, match="prod is big"):
+        check_rules(rules, resolver(Stage="prod", Size="small"))
