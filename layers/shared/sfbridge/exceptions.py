@@ -72,3 +72,90 @@ class NotAnOutboundMessageWsdl(WsdlRejected):
 
 class ConflictingSObjectField(WsdlRejected):
     """Two WSDLs give the same field of the same sObject type different XSD types."""
+
+
+# ---- Apex callouts: each class is answered with one status by `sfbridge.callouts.problems`.
+
+
+class UnsupportedMediaType(ClientError):
+    """A callout body that is not declared as UTF-8 JSON."""
+
+
+class PayloadTooLarge(ClientError):
+    """A callout body, or what it becomes, exceeds an AWS size limit; the message names the limit."""
+
+
+class MalformedJson(ClientError):
+    """A callout body that does not parse as JSON."""
+
+
+class RequestInvalid(ClientError):
+    """A callout body that parses but does not match its model; `errors` says where, as JSON paths."""
+
+    def __init__(self, detail: str, errors: list[tuple[str, str]]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+
+class InvalidIdempotencyKey(ClientError):
+    """An `Idempotency-Key` header that is empty, too long or not printable ASCII."""
+
+
+class UnknownEventType(ClientError):
+    """`POST /events/{type}` names a type the catalog does not declare."""
+
+
+class UnknownOperation(ClientError):
+    """`POST /operations/{name}` names an operation the catalog does not declare."""
+
+
+class UnknownJob(ClientError):
+    """`POST /jobs/{name}` names a job the catalog does not declare."""
+
+
+class JobNotFound(ClientError):
+    """`GET /jobs/{id}` names no job this API started."""
+
+
+class IdempotencyKeyReused(ClientError):
+    """The `Idempotency-Key` was already used with a different body."""
+
+
+class IdempotencyKeyInUse(ClientError):
+    """A request with the same `Idempotency-Key` is still being answered."""
+
+
+class WorkflowInputInvalid(ClientError):
+    """A state machine task refused its input. State machines catch it by this name (the Lambda `errorType`)."""
+
+
+class WorkflowEnded(SfbridgeError):
+    """Mixin of the errors that report how an execution ended; `workflow_error` is its Step Functions error name."""
+
+    def __init__(self, detail: str, *, workflow_error: str | None = None) -> None:
+        super().__init__(detail)
+        self.workflow_error = workflow_error
+
+
+class WorkflowRejectedInput(WorkflowEnded, ClientError):
+    """The workflow ended with the `ValidationError` error: the input is well-formed but breaks a business rule."""
+
+
+class WorkflowConflict(WorkflowEnded, ClientError):
+    """The workflow ended with the `Conflict` error: the request clashes with what already exists."""
+
+
+class WorkflowFailed(WorkflowEnded, ServerError):
+    """The workflow ended with any other error, or returned output that does not match its model."""
+
+
+class WorkflowTimedOut(WorkflowEnded, ServerError):
+    """The workflow timed out, or the operation's time budget ran out before it finished."""
+
+
+class WorkflowUnavailable(ServerError):
+    """Step Functions did not accept the execution (throttled, unreachable, or refused it)."""
+
+
+class IdempotencyStoreUnavailable(ServerError):
+    """The idempotency table could not be read or written, so the request could not be made safe to retry."""
