@@ -2,9 +2,9 @@
 
 import os
 from collections.abc import Mapping
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Json, SecretStr, ValidationError
 
 from sfbridge.exceptions import ConfigurationError
 
@@ -38,3 +38,22 @@ class OutboundWorkerSettings(Settings):
     record_version_table: str = Field(alias="RECORD_VERSION_TABLE")
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=172_800)
+
+
+class CalloutApiSettings(Settings):
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL")
+    operations: Json[dict[str, str]] = Field(alias="OPERATIONS")
+    """Operation name -> EXPRESS state machine ARN, as JSON; the catalog declares the same names."""
+    jobs: Json[dict[str, str]] = Field(alias="JOBS")
+    """Job name -> STANDARD state machine ARN, as JSON; the catalog declares the same names."""
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
+    idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
+    operation_time_budget_seconds: int = Field(default=25, alias="OPERATION_TIME_BUDGET_SECONDS", ge=1, le=28)
+    sync_execution_emulation: Literal["off", "poll"] = Field(default="off", alias="SYNC_EXECUTION_EMULATION")
+    """`poll` where `StartSyncExecution` does not exist (moto): StartExecution, then DescribeExecution."""
+
+
+class CalloutEventWorkerSettings(Settings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME")
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
+    idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)

@@ -1,0 +1,166 @@
+"""The callout API's HTTP face: routes, the X-Request-Id echo, and problem+json for every failure.
+
+Route variables: API Gateway REST allows one variable name per path level, so the template declares
+`/jobs/{job}` for both `POST /jobs/<name>` and `GET /jobs/<id>`.
+"""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sfbridge.adapters.event_queue import CalloutEventQueue
+from sfbridge.adapters.workflows import Workflows
+from sfbridge.callouts import problems
+from sfbridge.callouts.catalog import catalog
+from sfbridge.callouts.events import accept_event
+from sfbridge.callouts.idempotency import IdempotentCalls
+from sfbridge.callouts.jobs import job_status, start_job
+from sfbridge.callouts.operations import run_operation
+from sfbridge.callouts.requests import REQUEST_ID_HEADER, JsonRequest, read_json_request, request_id_of
+from sfbridge.callouts.workflow_io import state_machine_arn
+from sfbridge.config import CalloutApiSettings
+from sfbridge.exceptions import SfbridgeError
+from sfbridge.models.callouts import CalloutAnswer
+from sfbridge.models.validation import validate_body
+from sfbridge.observability import logger, metrics
+
+JSON: str = "application/json"
+_BUDGET_MARGIN_SECONDS = 1.0
+"""Kept back from the Lambda's remaining time, so that a spent budget is still answered with a 504."""
+
+app = APIGatewayRestResolver()
+
+
+def handle_callout(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Answer one API Gateway REST proxy event; every answer echoes the request id."""
+    request_id = request_id_of(event)
+    logger.set_correlation_id(request_id)
+    app.context.update(request_id=request_id)
+    response = app.resolve(event, context)
+    response.setdefault("multiValueHeaders", {})[REQUEST_ID_HEADER] = [request_id]
+    logger.info(
+        "callout answered", method=event.get("httpMethod"), path=event.get("path"), status=response["statusCode"]
+    )
+    return response
+
+
+@app.post("/events/<type>")
+def publish_event(type: str) -> Response[str]:
+    event_type = catalog.event_type(type)
+    request, settings = _json_request(), CalloutApiSettings.from_env()
+    payload = validate_body(event_type.model, request.body)
+    queue = CalloutEventQueue(settings.events_queue_url)
+    return _idempotent(
+        f"POST /events/{type}",
+        request,
+        settings,
+        lambda: accept_event(event_type, payload, request_id=_request_id(), queue=queue),
+    )
+
+
+@app.post("/operations/<name>")
+def call_operation(name: str) -> Response[str]:
+    workflow = catalog.operation_named(name)
+    request, settings = _json_request(), CalloutApiSettings.from_env()
+    payload = validate_body(workflow.input_model, request.body)
+    arn = state_machine_arn(workflow, settings.operations, "OPERATIONS")
+    workflows = Workflows(emulate_sync=settings.sync_execution_emulation == "poll")
+    budget = min(float(settings.operation_time_budget_seconds), _remaining_seconds())
+
+    def run() -> CalloutAnswer:
+        return run_operation(
+            workflow,
+            payload,
+            state_machine_arn=arn,
+            request_id=_request_id(),
+            workflows=workflows,
+            budget_seconds=budget,
+        )
+
+    return _idempotent(f"POST /operations/{name}", request, settings, run)
+
+
+@app.post("/jobs/<job>")
+def start(job: str) -> Response[str]:
+    workflow = catalog.job_named(job)
+    request, settings = _json_request(), CalloutApiSettings.from_env()
+    payload = validate_body(workflow.input_model, request.body)
+    arn = state_machine_arn(workflow, settings.jobs, "JOBS")
+    workflows = Workflows()
+    return _idempotent(
+        f"POST /jobs/{job}",
+        request,
+        settings,
+        lambda: start_job(workflow, payload, state_machine_arn=arn, request_id=_request_id(), workflows=workflows),
+    )
+
+
+@app.get("/jobs/<job>")
+def get_job(job: str) -> Response[str]:
+    settings = CalloutApiSettings.from_env()
+    view = job_status(job, catalog=catalog, deployed=settings.jobs, request_id=_request_id(), workflows=Workflows())
+    return Response(status_code=200, content_type=JSON, body=view.model_dump_json(by_alias=True, exclude_none=True))
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def answer_problem(error: Exception) -> Response[str]:
+    problem = problems.problem_for(error, request_id=_request_id(), instance=app.current_event.path)
+    _log_problem(error, problem.status)
+    metrics.add_metric(
+        name="ClientProblems" if problem.status < 500 else "ServerProblems", unit=MetricUnit.Count, value=1
+    )
+    return Response(status_code=problem.status, content_type=problems.CONTENT_TYPE, body=problems.render(problem))
+
+
+def _log_problem(error: Exception, status: int) -> None:
+    if not isinstance(error, SfbridgeError):
+        logger.exception("callout failed unexpectedly", status=status)
+    elif status >= 500:
+        logger.error("callout failed", status=status, error_type=type(error).__name__, reason=str(error))
+    else:
+        logger.warning("callout refused", status=status, error_type=type(error).__name__, reason=str(error))
+
+
+@app.not_found
+def no_such_route(error: Exception) -> Response[str]:
+    body = {
+        "type": problems.TYPE_BASE + "no-such-route",
+        "title": "Not found",
+        "status": 404,
+        "detail": f"no route {app.current_event.http_method} {app.current_event.path}",
+        "requestId": _request_id(),
+    }
+    return Response(status_code=404, content_type=problems.CONTENT_TYPE, body=json.dumps(body))
+
+
+def _json_request() -> JsonRequest:
+    return read_json_request(app.current_event)
+
+
+def _request_id() -> str:
+    return str(app.context.get("request_id", ""))
+
+
+def _remaining_seconds() -> float:
+    context = app.lambda_context
+    return max(0.0, context.get_remaining_time_in_millis() / 1000 - _BUDGET_MARGIN_SECONDS)
+
+
+def _idempotent(
+    scope: str, request: JsonRequest, settings: CalloutApiSettings, call: Callable[[], CalloutAnswer]
+) -> Response[str]:
+    calls = IdempotentCalls(
+        table_name=settings.idempotency_table, ttl_seconds=settings.idempotency_ttl_seconds, context=app.lambda_context
+    )
+    return _response(calls.answer(scope=scope, key=request.idempotency_key, body=request.body, call=call))
+
+
+def _response(answer: CalloutAnswer) -> Response[str]:
+    headers = {"Location": answer.location} if answer.location else {}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(status_code=answer.status, content_type=JSON, body=json.dumps(answer.body), headers=headers)
