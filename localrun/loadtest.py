@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from localrun.__main__ import READY
+from localrun.cli import READY
 
 MAX_REQUESTS = 5000
 MAX_CONCURRENCY = 32

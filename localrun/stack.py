@@ -51,9 +51,10 @@ class LocalStack:
         *,
         region: str,
         stack_name: str,
+        template_body: Mapping[str, Any] | None = None,
     ) -> None:
         self.template_path = template_path.resolve()
-        self.template = load_template(self.template_path)
+        self.template = dict(template_body) if template_body is not None else load_template(self.template_path)
         self.region = region
         self.target = Target(stack_name, region, self.template_path.parent)
         self.resolver = Resolver(
@@ -87,9 +88,20 @@ class LocalStack:
         *,
         region: str = REGION,
         stack_name: str = STACK_NAME,
+        template_body: Mapping[str, Any] | None = None,
     ) -> Self:
-        """Create the template's resources with boto3 (in moto) and prepare its functions to be invoked."""
-        stack = cls(Path(template), overrides or {}, extra_environment or {}, region=region, stack_name=stack_name)
+        """Create the template's resources with boto3 (in moto) and prepare its functions to be invoked.
+
+        `template_body` is the template already decoded (by `load_template`), when the caller has it.
+        """
+        stack = cls(
+            Path(template),
+            overrides or {},
+            extra_environment or {},
+            region=region,
+            stack_name=stack_name,
+            template_body=template_body,
+        )
         stack._create_resources()
         stack._prepare_functions()
         return stack

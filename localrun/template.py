@@ -8,11 +8,11 @@ import base64
 import json
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
-
-from cfnlint.decode import decode
 
 REGION: Final = "us-east-1"
 ACCOUNT_ID: Final = "123456789012"
@@ -29,11 +29,32 @@ class TemplateError(Exception):
 
 
 def load_template(path: Path) -> dict[str, Any]:
+    """The template as data, short-form tags (`!Ref`, `!Sub`...) read by cfn-lint's decoder."""
+    from cfnlint.decode import decode  # a second to import: `decode_in_background` keeps it off the critical path
+
     template, problems = decode(str(path))
     if template is None:
         details = "; ".join(str(problem) for problem in problems)
         raise TemplateError(f"{path}: cannot read the template: {details}")
     return dict(template)
+
+
+def decode_in_background(path: Path) -> Callable[[], dict[str, Any]]:
+    """Start `load_template(path)` in a second Python process; the returned function waits for its result."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localrun.template", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def result() -> dict[str, Any]:
+        output, errors = process.communicate()
+        if process.returncode != 0:
+            raise TemplateError(errors.strip().splitlines()[-1] if errors.strip() else f"cannot read {path}")
+        return dict(json.loads(output))
+
+    return result
 
 
 def pseudo_parameters(region: str = REGION, stack_name: str = STACK_NAME) -> dict[str, Any]:
@@ -265,3 +286,10 @@ def references(value: Any) -> set[str]:
             found |= {name.split(".", 1)[0] for name in _SUB_VARIABLE.findall(str(text)) if not name.startswith("!")}
         found |= references(argument)
     return found
+
+
+if __name__ == "__main__":
+    try:
+        print(json.dumps(load_template(Path(sys.argv[1]))))
+    except TemplateError as error:
+        sys.exit(str(error))

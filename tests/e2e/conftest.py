@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localrun.__main__ import READY
+from localrun.cli import READY
 from tests.support import ROOT
 
 STARTUP_TIMEOUT_SECONDS = 30
