@@ -1,0 +1,128 @@
+"""POST /events/{type} → SQS → event worker → EventBridge, on moto resources created from template.yaml."""
+
+import json
+
+import boto3
+import pytest
+
+from localrun.stack import LocalStack
+from tests.support import TEMPLATE, load_event
+from tests.support_callouts import CASE_ESCALATED, ORDER_PLACED, body_of, with_headers, with_json_body
+
+API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
+
+
+@pytest.fixture
+def stack(aws: None) -> LocalStack:
+    return LocalStack.deploy(str(TEMPLATE))
+
+
+def _post(stack: LocalStack, event: dict) -> tuple[int, dict, dict]:
+    response = stack.invoke(API, event)
+    return response["statusCode"], json.loads(response["body"]), response["multiValueHeaders"]
+
+
+def _queued(stack: LocalStack, logical_id: str) -> int:
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.physical_id(logical_id), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def test_accepted_event_is_answered_202_and_published_once_to_the_bus(stack, bus_tap):
+    status, body, headers = _post(stack, load_event(ORDER_PLACED))
+    stack.drain()
+
+    [published] = bus_tap.events()
+    assert status == 202
+    assert headers["X-Request-Id"] == ["0b6c3b1e-7f0a-4c52-9d8e-1a2b3c4d5e01"]
+    assert published["source"] == "sfbridge.callout-event"
+    assert published["detail-type"] == "order-placed"
+    assert published["detail"]["id"] == body["id"]
+    assert published["detail"]["type"] == "order-placed"
+    assert published["detail"]["requestId"] == "0b6c3b1e-7f0a-4c52-9d8e-1a2b3c4d5e01"
+    assert published["detail"]["payload"] == body_of(ORDER_PLACED)
+
+
+def test_each_event_type_keeps_its_own_detail_type(stack, bus_tap):
+    _post(stack, load_event(ORDER_PLACED))
+    _post(stack, load_event(CASE_ESCALATED))
+    stack.drain()
+
+    assert sorted(event["detail-type"] for event in bus_tap.events()) == ["case-escalated", "order-placed"]
+
+
+def test_payload_reaches_the_bus_normalised(stack, bus_tap):
+    body = {**body_of(CASE_ESCALATED), "accountId": "0015g0000000500"}
+    _post(stack, with_json_body(load_event(CASE_ESCALATED), body))
+    stack.drain()
+
+    [published] = bus_tap.events()
+    assert published["detail"]["payload"]["accountId"] == "0015g0000000500AAA"
+
+
+def test_retry_with_the_same_key_and_body_gets_the_first_answer_and_publishes_nothing_more(stack, bus_tap):
+    first = _post(stack, load_event(ORDER_PLACED))
+    retry = _post(stack, with_headers(load_event(ORDER_PLACED), X_Request_Id="retry-of-order-00000123"))
+    stack.drain()
+
+    assert retry[:2] == first[:2]
+    assert retry[2]["Idempotent-Replayed"] == ["true"]
+    assert retry[2]["X-Request-Id"] == ["retry-of-order-00000123"]
+    assert len(bus_tap.events()) == 1
+
+
+def test_same_key_with_another_body_is_409_and_not_enqueued(stack):
+    _post(stack, load_event(ORDER_PLACED))
+    changed = {**body_of(ORDER_PLACED), "totalAmount": 99.0}
+
+    status, problem, _ = _post(stack, with_json_body(load_event(ORDER_PLACED), changed))
+
+    assert status == 409
+    assert problem["type"] == "https://sfbridge.dev/problems/idempotency-key-reused"
+    assert _queued(stack, "CalloutEventsQueue") == 1
+
+
+def test_without_a_key_every_request_is_a_new_event(stack, bus_tap):
+    event = with_headers(load_event(ORDER_PLACED), Idempotency_Key=None)
+    first, second = _post(stack, event), _post(stack, event)
+    stack.drain()
+
+    assert first[1]["id"] != second[1]["id"]
+    assert len(bus_tap.events()) == 2
+
+
+def test_message_delivered_twice_by_sqs_is_published_once(stack, bus_tap):
+    sqs_event = load_event("callout_event_worker/sqs-order-placed")
+
+    stack.invoke(WORKER, sqs_event)
+    again = stack.invoke(WORKER, sqs_event)
+
+    assert again == {"batchItemFailures": []}
+    [published] = bus_tap.events()
+    assert published["detail"]["id"] == "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"
+
+
+def test_record_the_worker_cannot_deliver_is_reported_alone_for_retry(stack, bus_tap):
+    sqs_event = load_event("callout_event_worker/sqs-order-placed")
+    good = sqs_event["Records"][0]
+    retired = {**good, "messageId": "retired-1", "body": good["body"].replace('"order-placed"', '"order-cancelled"')}
+
+    result = stack.invoke(WORKER, {"Records": [retired, good]})
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "retired-1"}]}
+    assert [event["detail-type"] for event in bus_tap.events()] == ["order-placed"]
+
+
+def test_event_that_keeps_failing_ends_in_the_dead_letter_queue(stack):
+    sqs = boto3.client("sqs")
+    queue_url = stack.physical_id("CalloutEventsQueue")
+    body = load_event("callout_event_worker/sqs-order-placed")["Records"][0]["body"].replace(
+        "order-placed", "order-cancelled"
+    )
+    sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "0"})
+
+    stack.drain()
+
+    assert _queued(stack, "CalloutEventsDeadLetterQueue") == 1
