@@ -6,7 +6,7 @@ Route variables: API Gateway REST allows one variable name per path level, so th
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -28,8 +28,8 @@ from sfbridge.models.callouts import CalloutAnswer
 from sfbridge.models.validation import validate_body
 from sfbridge.observability import logger, metrics
 
-JSON: str = "application/json"
-_BUDGET_MARGIN_SECONDS = 1.0
+JSON: Final = "application/json"
+_BUDGET_MARGIN_SECONDS: Final = 1.0
 """Kept back from the Lambda's remaining time, so that a spent budget is still answered with a 504."""
 
 app = APIGatewayRestResolver()
@@ -85,7 +85,7 @@ def call_operation(name: str) -> Response[str]:
 
 
 @app.post("/jobs/<job>")
-def start(job: str) -> Response[str]:
+def submit_job(job: str) -> Response[str]:
     workflow = catalog.job_named(job)
     request, settings = _json_request(), CalloutApiSettings.from_env()
     payload = validate_body(workflow.input_model, request.body)
