@@ -46,30 +46,27 @@ class LocalStack:
     def __init__(
         self,
         template_path: Path,
+        template: Mapping[str, Any],
         overrides: Mapping[str, str],
         extra_environment: Mapping[str, str],
         *,
         region: str,
         stack_name: str,
-        template_body: Mapping[str, Any] | None = None,
     ) -> None:
         self.template_path = template_path.resolve()
-        self.template = dict(template_body) if template_body is not None else load_template(self.template_path)
+        self.template = dict(template)
         self.region = region
         self.target = Target(stack_name, region, self.template_path.parent)
+        parameters = resolve_parameters(self.template.get("Parameters") or {}, overrides)
         self.resolver = Resolver(
             self.template,
-            resolve_parameters(self.template.get("Parameters") or {}, overrides),
+            parameters,
             ref=self.physical_id,
             get_att=self.attribute,
             pseudo=pseudo_parameters(region, stack_name),
         )
         check_rules(self.template, self.resolver)
-        self.resources: dict[str, Mapping[str, Any]] = {
-            logical_id: resource
-            for logical_id, resource in (self.template.get("Resources") or {}).items()
-            if self.resolver.condition_holds(resource.get("Condition"))
-        }
+        self.resources = self._resources_whose_condition_holds()
         self.api_base_url: str | None = None
         self.apis: dict[str, ApiSpec] = {}
         self.functions: dict[str, FunctionSpec] = {}
@@ -94,14 +91,9 @@ class LocalStack:
 
         `template_body` is the template already decoded (by `load_template`), when the caller has it.
         """
-        stack = cls(
-            Path(template),
-            overrides or {},
-            extra_environment or {},
-            region=region,
-            stack_name=stack_name,
-            template_body=template_body,
-        )
+        path = Path(template)
+        body = load_template(path) if template_body is None else template_body
+        stack = cls(path, body, overrides or {}, extra_environment or {}, region=region, stack_name=stack_name)
         stack._create_resources()
         stack._prepare_functions()
         return stack
@@ -170,6 +162,14 @@ class LocalStack:
         for logical_id, resource in self.resources.items():
             if resource["Type"] not in CREATORS and resource["Type"] not in (FUNCTION, API, *LAYERS):
                 log.debug("skipped %s (%s): no local counterpart", logical_id, resource["Type"])
+
+    def _resources_whose_condition_holds(self) -> dict[str, Mapping[str, Any]]:
+        resources: Mapping[str, Mapping[str, Any]] = self.template.get("Resources") or {}
+        return {
+            logical_id: resource
+            for logical_id, resource in resources.items()
+            if self.resolver.condition_holds(resource.get("Condition"))
+        }
 
     def _creation_order(self) -> list[str]:
         """Dependencies first (a queue's dead-letter queue before the queue), as CloudFormation orders them."""
