@@ -50,6 +50,23 @@ def _attribute_value(value: Any) -> Any:
     return value
 
 
+class ExposureLookup(BaseModel):
+    """The result of the `LookupExposure` DynamoDB `getItem` task: no `Item` when the account has no credit record."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    item: CreditAccount | None = Field(default=None, alias="Item")
+
+
+class AssessExposureInput(BaseModel):
+    """What `AssessExposure` receives: the state after `ValidateRequest` and `LookupExposure`."""
+
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    request: CreditCheckRequest
+    exposure: ExposureLookup
+
+
 class Assessment(BaseModel):
     """What the `Decide` Choice state branches on. Numbers are JSON numbers so that Choice rules can compare them."""
 
