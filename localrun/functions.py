@@ -121,6 +121,7 @@ class FunctionHost:
         self.functions = dict(functions)
         self._extra_environment = dict(extra_environment)
         self._handlers: dict[str, Handler] = {}
+        self._loading = threading.Lock()
 
     def environment(self, spec: FunctionSpec) -> dict[str, str]:
         """The function's variables, then what the Lambda runtime sets (it wins, as reserved names do)."""
@@ -173,8 +174,10 @@ class FunctionHost:
                 _INVOCATION_LOCK.release()
 
     def _handler(self, spec: FunctionSpec) -> Handler:
-        if spec.logical_id not in self._handlers:
-            self._handlers[spec.logical_id] = load_handler(spec)
+        # Its own lock: a state machine's task may need a handler while the warm-up holds the invocation lock.
+        with self._loading:
+            if spec.logical_id not in self._handlers:
+                self._handlers[spec.logical_id] = load_handler(spec)
         return self._handlers[spec.logical_id]
 
 

@@ -37,7 +37,7 @@ def serve(args: argparse.Namespace, template: Callable[[], dict[str, Any]], star
     with ExitStack() as running:
         try:
             api_url, tap_url, stack, endpoint = _start(args, template(), running)
-        except TemplateError as error:
+        except (TemplateError, OSError) as error:  # OSError: a port in use, a file missing
             print(f"localrun: {error}", file=sys.stderr)
             return 1
         _print_ready(stack, api_url, endpoint, tap_url, time.monotonic() - started)

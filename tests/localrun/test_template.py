@@ -1,5 +1,6 @@
 """Template evaluation: parameter overrides, parameters, Globals and each intrinsic function."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from localrun.template import (
     Resolver,
     TemplateError,
     check_rules,
+    decode_in_background,
     merge_globals,
     parse_parameter_overrides,
     references,
@@ -171,3 +173,24 @@ def test_a_failing_rule_assertion_refuses_the_deployment() -> None:
     check_rules(rules, resolver(Size="small"))  # the rule applies to prod only
     with pytest.raises(TemplateError, match="prod is big"):
         check_rules(rules, resolver(Stage="prod", Size="small"))
+
+
+def test_template_decoded_in_a_second_process_is_the_same_data(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Name: !Ref AWS::StackName\n"
+    )
+
+    decoded = decode_in_background(template)()
+
+    assert decoded == {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"Name": {"Ref": "AWS::StackName"}}}}
+    }
+
+
+def test_template_that_does_not_parse_is_refused(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text("Resources: [unclosed\n")
+
+    with pytest.raises(TemplateError, match="template"):
+        decode_in_background(template)()
