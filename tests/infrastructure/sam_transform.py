@@ -1,0 +1,103 @@
+"""template.yaml as CloudFormation deploys it for given parameter values.
+
+CloudFormation runs the template's transforms in order: AWS::LanguageExtensions first, which resolves `Fn::If` from
+the parameter values (so `Auth` can differ per `CalloutAuth`), then the SAM transform. The first step is
+reproduced here for the condition functions the template uses; the second is samtranslator itself.
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+from cfnlint.decode import decode
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+
+from tests.support import TEMPLATE
+
+_DROP = object()
+REGION = "us-east-1"
+
+
+def source_template() -> dict[str, Any]:
+    """template.yaml as plain dicts and lists (short-form tags expanded)."""
+    template, problems = decode(str(TEMPLATE))
+    assert template is not None, problems
+    return json.loads(json.dumps(template))  # type: ignore[no-any-return]
+
+
+def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, str]:
+    defaults = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+    unknown = set(overrides) - set(defaults)
+    assert not unknown, f"not parameters of the template: {unknown}"
+    return {**defaults, **overrides}
+
+
+def resolve_language_extensions(template: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:
+    """Every `Fn::If` replaced by its chosen branch; `AWS::NoValue` drops the key or list item that holds it."""
+    conditions = _Conditions(template.get("Conditions", {}), parameters)
+    resolved = {**template}
+    for section in ("Resources", "Outputs"):
+        resolved[section] = conditions.resolve(template[section])
+    return resolved
+
+
+def deployed_template(**overrides: str) -> dict[str, Any]:
+    """The CloudFormation template (after both transforms) for these parameter overrides."""
+    template = source_template()
+    parameters = parameter_values(template, overrides)
+    expanded = resolve_language_extensions(_packaged(template), parameters)
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=REGION))
+    return translator.translate(expanded, parameters, get_managed_policy_map=dict)
+
+
+def _packaged(template: dict[str, Any]) -> dict[str, Any]:
+    """Local code paths replaced by S3 URIs, as `sam package` does before CloudFormation sees the template."""
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = f"s3://sfbridge-artifacts/{properties[key].strip('/')}.zip"
+    return template
+
+
+class _Conditions:
+    def __init__(self, definitions: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
+        self._definitions = definitions
+        self._parameters = parameters
+
+    def holds(self, name: str) -> bool:
+        return bool(self._evaluate(self._definitions[name]))
+
+    def resolve(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [item for item in (self.resolve(item) for item in node) if item is not _DROP]
+        if not isinstance(node, dict):
+            return node
+        if node == {"Ref": "AWS::NoValue"}:
+            return _DROP
+        if set(node) == {"Fn::If"}:
+            name, if_true, if_false = node["Fn::If"]
+            return self.resolve(if_true if self.holds(name) else if_false)
+        resolved = {key: self.resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not _DROP}
+
+    def _evaluate(self, expression: Any) -> Any:
+        if not isinstance(expression, dict):
+            return expression
+        ((function, argument),) = expression.items()
+        match function:
+            case "Fn::Equals":
+                return self._evaluate(argument[0]) == self._evaluate(argument[1])
+            case "Fn::Not":
+                return not self._evaluate(argument[0])
+            case "Fn::And":
+                return all(self._evaluate(item) for item in argument)
+            case "Fn::Or":
+                return any(self._evaluate(item) for item in argument)
+            case "Condition":
+                return self.holds(argument)
+            case "Ref":
+                return self._parameters[argument]
+        raise AssertionError(f"condition function {function} is not handled here")
