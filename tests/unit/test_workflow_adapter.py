@@ -15,7 +15,7 @@ from sfbridge.exceptions import WorkflowTimedOut, WorkflowUnavailable
 
 ROLE = "arn:aws:iam::123456789012:role/sfbridge-states"
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:sfbridge-CreditCheckStateMachine"
-SLOW = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 5, "End": True}}}
+SLOW = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 60, "End": True}}}
 ECHO = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
 
 
@@ -48,7 +48,7 @@ def test_emulated_sync_run_gives_up_when_the_budget_is_spent(stepfunctions):
     with pytest.raises(WorkflowTimedOut, match="time budget of 0 s"):
         Workflows(emulate_sync=True).run_sync(arn, name="r-2", input="{}", budget_seconds=0.3)
 
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 10  # far from the minute the execution would take
 
 
 def test_sync_run_reports_a_failed_execution_although_the_call_answered_200():
