@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from localrun.stack import LocalStack
+from sfbridge.observability import logger
 from sfbridge.soap import responses
 from tests.support import SAMPLE_ORGANIZATION_ID, load_body, load_event, replace_once, with_body
 
@@ -121,7 +122,7 @@ def test_message_too_big_for_the_queue_travels_through_an_s3_claim_check(stack, 
     assert events[0]["detail"]["fields"]["Description"] == "Ü" * 1500
 
 
-def test_session_id_never_reaches_logs_queue_or_events(stack, bus_tap, capsys):
+def test_session_id_never_reaches_logs_queue_or_events(stack, bus_tap, log_output):
     secret = "00DKb00000AbCdE!AQ4AQFakeSessionSecretValue"
     body = replace_once(ACCOUNT, b'<SessionId xsi:nil="true"/>', f"<SessionId>{secret}</SessionId>".encode())
     sqs = boto3.client("sqs")
@@ -133,7 +134,18 @@ def test_session_id_never_reaches_logs_queue_or_events(stack, bus_tap, capsys):
     assert response["statusCode"] == 200
     assert secret not in queued[0]["Body"]
     assert secret not in json.dumps(bus_tap.events())
-    assert secret not in capsys.readouterr().out
+    assert '"notification applied"' in log_output.getvalue()
+    assert secret not in log_output.getvalue()
+
+
+def test_worker_logs_carry_the_receivers_request_id(stack, log_output):
+    event = load_event("outbound_worker/sqs-account-1")
+    logger.set_correlation_id(None)  # a worker starts without the receiver's state
+
+    stack.invoke(WORKER, event)
+
+    applied = [json.loads(line) for line in log_output.getvalue().splitlines() if '"notification applied"' in line]
+    assert [entry["correlation_id"] for entry in applied] == ["c6af9ac6-7b61-11e6-9a41-93e800000001"]
 
 
 def test_poison_message_reaches_the_dead_letter_queue(stack):

@@ -46,6 +46,8 @@ class NotificationProcessor:
 
     def process_record(self, record: SQSRecord) -> None:
         queued = QueuedOutboundMessage.model_validate_json(record.body)
+        # The receiver's API Gateway request id follows the message, so one id finds both halves in the logs.
+        logger.set_correlation_id(queued.request_id)
         envelope = self._store.load_envelope(queued)
         message = parse_outbound_message(envelope, max_bytes=_STORED_ENVELOPE_MAX_BYTES)
         for notification in message.notifications:
