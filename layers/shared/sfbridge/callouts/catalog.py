@@ -17,7 +17,7 @@ detail-type = the event type) unless you handle it yourself:
 """
 
 from sfbridge.callouts.registry import CalloutCatalog
-from sfbridge.models.callout_events import CaseEscalated, OrderPlaced
+from sfbridge.models.callout_events import CaseEscalated, OrderPlaced, Ping
 from sfbridge.models.credit_check import CreditCheckRequest, CreditDecision
 from sfbridge.models.onboarding import AccountOnboardingRequest, OnboardingResult
 
@@ -25,6 +25,7 @@ catalog = CalloutCatalog()
 
 catalog.event("order-placed", OrderPlaced)
 catalog.event("case-escalated", CaseEscalated)
+catalog.event("sfbridge.ping", Ping)  # the Salesforce-side connectivity check; keep it
 
 catalog.operation("credit-check", input=CreditCheckRequest, output=CreditDecision)
 

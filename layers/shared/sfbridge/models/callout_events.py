@@ -62,3 +62,10 @@ class CaseEscalated(CalloutBody):
     subject: Annotated[str, Field(max_length=255)] | None = None
     escalation_level: Annotated[int, Field(ge=1, le=10)] = 1
     escalated_at: datetime
+
+
+class Ping(CalloutBody):
+    """`sfbridge.ping`: the connectivity check of salesforce/scripts/apex/verify-callout.apex."""
+
+    sent_at: datetime
+    sent_by: Annotated[str, Field(min_length=1, max_length=80)] | None = None
