@@ -3,23 +3,18 @@
 from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sfbridge.adapters.aws import client
 from sfbridge.adapters.event_bus import EventBus
+from sfbridge.adapters.idempotency import run_once
 from sfbridge.callouts.catalog import catalog as default_catalog
 from sfbridge.callouts.registry import CalloutCatalog, CalloutEvent
 from sfbridge.config import CalloutEventWorkerSettings
 from sfbridge.models.callouts import CalloutEventDetail, QueuedCalloutEvent
 from sfbridge.observability import logger, metrics
+from sfbridge.workers import process_sqs_batch
 
 EVENT_SOURCE: Final = "sfbridge.callout-event"
 
@@ -42,14 +37,16 @@ class CalloutEventDelivery:
 
     def __init__(self, settings: CalloutEventWorkerSettings, context: LambdaContext, catalog: CalloutCatalog) -> None:
         self._catalog = catalog
-        config = IdempotencyConfig(
-            event_key_jmespath="eventId", expires_after_seconds=settings.idempotency_ttl_seconds, response_hook=_skipped
+        self._deliver_once = run_once(
+            self._deliver,
+            table_name=settings.idempotency_table,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            context=context,
+            key_prefix="callout-events",
+            data_keyword_argument="key",
+            on_repeat=_skipped,
+            event_key_jmespath="eventId",
         )
-        config.register_lambda_context(context)
-        persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
-        self._deliver_once = idempotent_function(
-            data_keyword_argument="key", persistence_store=persistence, config=config, key_prefix="callout-events"
-        )(self._deliver)
 
     def process_record(self, record: SQSRecord) -> None:
         queued = QueuedCalloutEvent.model_validate_json(record.body)
@@ -77,10 +74,4 @@ def process_callout_events(
 ) -> dict[str, Any]:
     """Process an SQS batch, reporting only the failed records so that the rest are deleted."""
     delivery = CalloutEventDelivery(CalloutEventWorkerSettings.from_env(), context, catalog)
-    result = process_partial_response(
-        event=event, record_handler=delivery.process_record, processor=BatchProcessor(EventType.SQS), context=context
-    )
-    failures = len(result.get("batchItemFailures", []))
-    if failures:
-        metrics.add_metric(name="EventFailures", unit=MetricUnit.Count, value=failures)
-    return dict(result)
+    return process_sqs_batch(event, context, delivery.process_record, failure_metric="EventFailures")

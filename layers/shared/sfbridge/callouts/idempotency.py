@@ -9,11 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
@@ -22,7 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sfbridge.adapters.aws import client
+from sfbridge.adapters.idempotency import run_once
 from sfbridge.exceptions import IdempotencyKeyInUse, IdempotencyKeyReused, IdempotencyStoreUnavailable
 from sfbridge.models.callouts import CalloutAnswer
 from sfbridge.observability import logger, metrics
@@ -32,17 +27,17 @@ Call = Callable[[], CalloutAnswer]
 
 class IdempotentCalls:
     def __init__(self, *, table_name: str, ttl_seconds: int, context: LambdaContext) -> None:
-        config = IdempotencyConfig(
+        self._answer_once = run_once(
+            _answer,
+            table_name=table_name,
+            ttl_seconds=ttl_seconds,
+            context=context,
+            key_prefix="callouts",
+            data_keyword_argument="request",
+            on_repeat=_mark_replayed,
             event_key_jmespath="[scope, key]",
             payload_validation_jmespath="body",
-            expires_after_seconds=ttl_seconds,
-            response_hook=_mark_replayed,
         )
-        config.register_lambda_context(context)
-        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client("dynamodb"))
-        self._answer_once = idempotent_function(
-            data_keyword_argument="request", persistence_store=persistence, config=config, key_prefix="callouts"
-        )(_answer)
 
     def answer(self, *, scope: str, key: str | None, body: Any, call: Call) -> CalloutAnswer:
         """`call()`'s answer, or the one remembered for `key` in `scope` (e.g. `POST /events/order-placed`)."""

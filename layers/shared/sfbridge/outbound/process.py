@@ -3,17 +3,11 @@
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sfbridge.adapters.aws import client
+from sfbridge.adapters.idempotency import run_once
 from sfbridge.adapters.message_store import OutboundMessageStore
 from sfbridge.adapters.record_versions import RecordVersions
 from sfbridge.config import OutboundWorkerSettings
@@ -24,6 +18,7 @@ from sfbridge.outbound.handlers import router
 from sfbridge.outbound.publish import publish_notification
 from sfbridge.outbound.routing import Delivery, ObjectRouter
 from sfbridge.soap.outbound import parse_outbound_message
+from sfbridge.workers import process_sqs_batch
 
 _STORED_ENVELOPE_MAX_BYTES = 64 * 1024 * 1024
 
@@ -35,14 +30,15 @@ class NotificationProcessor:
         self._routes = routes
         self._store = OutboundMessageStore(queue_url="", bucket=settings.claim_check_bucket, max_message_bytes=0)
         self._versions = RecordVersions(settings.record_version_table)
-        config = IdempotencyConfig(
-            expires_after_seconds=settings.idempotency_ttl_seconds, response_hook=self._count_duplicate
+        self._apply_once = run_once(
+            self._apply,
+            table_name=settings.idempotency_table,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            context=context,
+            key_prefix="outbound-notifications",
+            data_keyword_argument="key",
+            on_repeat=self._count_duplicate,
         )
-        config.register_lambda_context(context)
-        persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb"))
-        self._apply_once = idempotent_function(
-            data_keyword_argument="key", persistence_store=persistence, config=config
-        )(self._apply)
 
     def process_record(self, record: SQSRecord) -> None:
         queued = QueuedOutboundMessage.model_validate_json(record.body)
@@ -104,13 +100,4 @@ def process_outbound_batch(
 ) -> dict[str, Any]:
     """Process an SQS batch, reporting only the failed records so that the rest are deleted."""
     processor = NotificationProcessor(OutboundWorkerSettings.from_env(), context, routes)
-    result = process_partial_response(
-        event=event,
-        record_handler=processor.process_record,
-        processor=BatchProcessor(EventType.SQS),
-        context=context,
-    )
-    failures = len(result.get("batchItemFailures", []))
-    if failures:
-        metrics.add_metric(name="Failures", unit=MetricUnit.Count, value=failures)
-    return dict(result)
+    return process_sqs_batch(event, context, processor.process_record, failure_metric="Failures")
