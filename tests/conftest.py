@@ -1,6 +1,10 @@
 """Settings every suite shares: no real AWS account is ever reachable from the tests."""
 
+import io
 import os
+from collections.abc import Iterator
+
+import pytest
 
 os.environ.update(
     {
@@ -16,3 +20,15 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the functions log, as Lambda would ship it to CloudWatch (one JSON object a line)."""
+    from sfbridge.observability import logger  # after the environment above is in place
+
+    handler = logger.registered_handler
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    yield buffer
+    handler.setStream(previous)  # type: ignore[attr-defined]

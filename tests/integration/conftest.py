@@ -1,6 +1,5 @@
 """Integration fixtures: the template's resources in moto, created from template.yaml by the provisioner."""
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ import pytest
 from moto import mock_aws
 
 from localrun.stack import LocalStack
-from sfbridge.observability import logger
 from tests.support import TEMPLATE
 
 
@@ -56,13 +54,3 @@ def bus_tap(stack: LocalStack) -> BusTap:
     events.put_rule(Name="test-bus-tap", EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
     events.put_targets(Rule="test-bus-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
     return BusTap(sqs, queue_url)
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the functions log, as Lambda would ship it to CloudWatch (one JSON object a line)."""
-    handler = logger.registered_handler
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
-    yield buffer
-    handler.setStream(previous)  # type: ignore[attr-defined]

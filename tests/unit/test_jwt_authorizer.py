@@ -1,9 +1,7 @@
 """The JWT authorizer: which tokens open the callout routes, which are refused, and what it never logs."""
 
 import importlib.util
-import io
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -14,7 +12,6 @@ from sfbridge.auth.errors import TokenRejected
 from sfbridge.auth.keys import CachedSigningKeys, SigningKeys, parse_jwks, parse_pem_keys
 from sfbridge.auth.tokens import RejectReason, TokenRules, bearer_token, verify_token
 from sfbridge.exceptions import ConfigurationError
-from sfbridge.observability import logger
 from tests.support import ROOT
 from tests.support_jwt import (
     AUDIENCE,
@@ -230,16 +227,6 @@ def _handler_module() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Everything the function's logger writes (to stdout in Lambda), as Lambda would record it."""
-    buffer = io.StringIO()
-    stream_handler = logger.registered_handler
-    previous = stream_handler.setStream(buffer)  # type: ignore[attr-defined]
-    yield buffer
-    stream_handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def test_log_output_for_a_rejected_token_holds_neither_the_token_nor_its_signature(monkeypatch, capsys, log_output):

@@ -19,8 +19,9 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(dict(os.environ if environ is None else environ))
         except ValidationError as exc:
-            missing = ", ".join(str(error["loc"][0]) for error in exc.errors())
-            raise ConfigurationError(f"{cls.__name__}: invalid or missing environment: {missing}") from exc
+            # Name the variables, never their values: some of them are secrets.
+            names = ", ".join(".".join(map(str, error["loc"])) or error["msg"] for error in exc.errors())
+            raise ConfigurationError(f"{cls.__name__}: invalid or missing environment: {names}") from exc
 
 
 class OutboundReceiverSettings(Settings):

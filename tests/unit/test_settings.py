@@ -1,0 +1,51 @@
+"""Function settings: the environment is validated at invocation and errors name variables, never values."""
+
+import pytest
+from pydantic import model_validator
+
+from sfbridge.config import OutboundReceiverSettings, Settings
+from sfbridge.exceptions import ConfigurationError
+
+RECEIVER_ENV = {
+    "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+    "CLAIM_CHECK_BUCKET": "claims",
+    "ALLOWED_ORGANIZATION_IDS": "00DKb00000AbCdE",
+    "ENDPOINT_TOKEN": "super-secret-token-value-0123",
+}
+
+
+def test_receiver_settings_read_the_template_variables():
+    settings = OutboundReceiverSettings.from_env(RECEIVER_ENV)
+
+    assert settings.claim_check_bucket == "claims"
+    assert settings.max_queue_message_bytes == 262_144
+    assert "super-secret" not in repr(settings)
+
+
+def test_missing_variable_is_a_configuration_error_naming_it():
+    environment = {name: value for name, value in RECEIVER_ENV.items() if name != "CLAIM_CHECK_BUCKET"}
+
+    with pytest.raises(ConfigurationError, match="CLAIM_CHECK_BUCKET"):
+        OutboundReceiverSettings.from_env(environment)
+
+
+def test_invalid_value_is_named_but_not_echoed():
+    with pytest.raises(ConfigurationError, match="MAX_BODY_BYTES") as refused:
+        OutboundReceiverSettings.from_env({**RECEIVER_ENV, "MAX_BODY_BYTES": "-5"})
+
+    assert "-5" not in str(refused.value)
+
+
+def test_model_level_rule_failure_is_a_configuration_error_too():
+    class Paired(Settings):
+        first: str | None = None
+        second: str | None = None
+
+        @model_validator(mode="after")
+        def both_or_neither(self) -> "Paired":
+            if (self.first is None) != (self.second is None):
+                raise ValueError("first and second go together")
+            return self
+
+    with pytest.raises(ConfigurationError, match="first and second go together"):
+        Paired.from_env({"first": "x"})
