@@ -177,9 +177,7 @@ def test_the_integration_permission_set_grants_every_apex_class():
 
     # When its class accesses are read
     granted = sorted(
-        access["apexClass"]
-        for access in parameters(permission_set, "classAccesses")
-        if access["enabled"] == "true"
+        access["apexClass"] for access in parameters(permission_set, "classAccesses") if access["enabled"] == "true"
     )
 
     # Then every non-test Apex class of the project is granted, and nothing else
