@@ -3,6 +3,7 @@
 The JWKS is served by a server on 127.0.0.1 that each test starts and stops; nothing leaves the machine.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -60,7 +61,9 @@ class _JwksServer:
                 for name, value in {"Content-Type": "application/json", **server.headers}.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                # The client stops reading at its size cap or timeout: a closed connection is expected here.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
 
             def log_message(self, *args: Any) -> None:
                 pass
