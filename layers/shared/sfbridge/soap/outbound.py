@@ -55,7 +55,7 @@ def redact_session_id(envelope: _Element) -> bool:
 
 def _notification_elements(envelope: _Element) -> tuple[_Element, list[_Element]]:
     notifications = _body_payload(envelope)
-    items = notifications.findall(ns.NOTIFICATION)
+    items = list(notifications.iterchildren(ns.NOTIFICATION))
     if not items:
         raise InvalidEnvelope("notifications holds no Notification element")
     if len(items) > MAX_NOTIFICATIONS:
@@ -68,7 +68,7 @@ def _body_payload(envelope: _Element) -> _Element:
         if envelope.tag == ns.qname(ns.SOAP12_ENVELOPE, "Envelope"):
             raise InvalidEnvelope("SOAP 1.2 envelope; Outbound Messages use SOAP 1.1")
         raise InvalidEnvelope(f"root element is {envelope.tag}; expected a SOAP 1.1 Envelope")
-    body = envelope.find(ns.BODY)
+    body = next(envelope.iterchildren(ns.BODY), None)
     if body is None:
         raise InvalidEnvelope("SOAP Envelope has no Body")
     payload = next(body.iterchildren(etree.Element), None)
