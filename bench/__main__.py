@@ -34,18 +34,15 @@ def message_with(count: int) -> bytes:
     return BATCH[:start] + BATCH[start : ends[count - 1]] + BATCH[BATCH.index(b"  </notifications>") :]
 
 
-def best_seconds(statement: object, number: int, rounds: int = 7) -> float:
-    return min(timeit.repeat(statement, number=number, repeat=rounds)) / number  # type: ignore[arg-type]
-
-
-def parse_figures(count: int) -> dict[str, float]:
+def parse_figures(count: int, rounds: int = 25) -> dict[str, float]:
     data = message_with(count)
     assert len(read_envelope(parse_xml(data)).notifications) == count
     number = max(20, 2000 // count)
-    raw = ours = float("inf")
-    for _ in range(3):  # interleave, so both sides see the same machine load
-        raw = min(raw, best_seconds(lambda: etree.fromstring(data), number))
-        ours = min(ours, best_seconds(lambda: read_envelope(parse_xml(data)), number))
+    raw_rounds, our_rounds = [], []
+    for _ in range(rounds):  # alternate, so both sides see the same machine load; keep each side's best round
+        raw_rounds.append(timeit.timeit(lambda: etree.fromstring(data), number=number) / number)
+        our_rounds.append(timeit.timeit(lambda: read_envelope(parse_xml(data)), number=number) / number)
+    raw, ours = min(raw_rounds), min(our_rounds)
     return {"bytes": len(data), "raw_us": raw * 1e6, "sfbridge_us": ours * 1e6, "ratio": ours / raw}
 
 
@@ -80,7 +77,7 @@ def main() -> None:
         f"{'cold import receiver vs boto3':<34}{imports['boto3_ms']:>10.0f}ms{imports['receiver_ms']:>10.0f}ms"
         f"{imports['ratio']:>8.2f}"
     )
-    results = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
+    results: dict[str, object] = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
     results |= {
         "cold_import_ratio": round(imports["ratio"], 3),
         "details": {"parse": parse, "import": imports},
