@@ -31,3 +31,18 @@ def replace_once(data: bytes, old: bytes, new: bytes) -> bytes:
     """Edit a sample body; fails loudly when the sample no longer contains `old`."""
     assert old in data, f"sample does not contain {old!r}"
     return data.replace(old, new, 1)
+
+
+def without_element(data: bytes, start: bytes, end: bytes) -> bytes:
+    """A sample body with its first element from `start` through the closing `end` cut out."""
+    first = data.index(start)
+    return data[:first] + data[data.index(end, first) + len(end) :]
+
+
+def with_one_notification_too_many() -> bytes:
+    """The 100-notification sample with its first notification repeated: one more than Salesforce ever sends."""
+    batch = load_body("outbound_receiver/batch-100")
+    start = batch.index(b"   <Notification>")
+    extra = batch[start : batch.index(b"</Notification>", start) + len(b"</Notification>\n")]
+    end = batch.index(b"  </notifications>")
+    return batch[:end] + extra + batch[end:]

@@ -11,7 +11,15 @@ from lxml import etree
 from localrun.stack import LocalStack
 from sfbridge.observability import logger
 from sfbridge.soap import responses
-from tests.support import SAMPLE_ORGANIZATION_ID, load_body, load_event, replace_once, with_body
+from tests.support import (
+    SAMPLE_ORGANIZATION_ID,
+    load_body,
+    load_event,
+    replace_once,
+    with_body,
+    with_one_notification_too_many,
+    without_element,
+)
 
 RECEIVER, WORKER = "OutboundReceiverFunction", "OutboundWorkerFunction"
 FAULT_CODE = (
@@ -184,14 +192,6 @@ def test_claim_check_failure_answers_a_server_fault_and_enqueues_nothing(stack):
     assert _queued_messages(stack) == 0
 
 
-def _hundred_and_one() -> bytes:
-    batch = load_body("outbound_receiver/batch-100")
-    start = batch.index(b"   <Notification>")
-    one = batch[start : batch.index(b"</Notification>", start) + 16]
-    end = batch.index(b"  </notifications>")
-    return batch[:end] + one + batch[end:]
-
-
 BAD_INPUTS = {
     "malformed": (ACCOUNT.replace(b"</sObject>", b""), "not well-formed"),
     "truncated": (ACCOUNT[:700], "not well-formed"),
@@ -213,7 +213,7 @@ BAD_INPUTS = {
         "no OrganizationId",
     ),
     "no-notifications": (
-        ACCOUNT[: ACCOUNT.index(b"<Notification>")] + ACCOUNT[ACCOUNT.index(b"</Notification>") + 15 :],
+        without_element(ACCOUNT, b"<Notification>", b"</Notification>"),
         "no Notification element",
     ),
     "unknown-organization": (
@@ -224,7 +224,7 @@ BAD_INPUTS = {
     "json": (b'{"OrganizationId": "00DKb00000AbCdEMAV"}', "not well-formed"),
     "invalid-utf8": (ACCOUNT.replace("Kraków".encode(), "Krak\xf3w".encode("latin-1")), "not valid UTF-8"),
     "oversized": (ACCOUNT + b" " * (3 * 1024 * 1024), "the limit is 3145728 bytes"),
-    "too-many-notifications": (_hundred_and_one(), "101 Notification elements"),
+    "too-many-notifications": (with_one_notification_too_many(), "101 Notification elements"),
 }
 
 

@@ -5,7 +5,13 @@ import pytest
 from sfbridge.exceptions import InvalidEnvelope
 from sfbridge.soap.outbound import parse_outbound_message, read_envelope, redact_session_id
 from sfbridge.soap.parser import parse_xml
-from tests.support import SAMPLE_ORGANIZATION_ID, load_body, replace_once
+from tests.support import (
+    SAMPLE_ORGANIZATION_ID,
+    load_body,
+    replace_once,
+    with_one_notification_too_many,
+    without_element,
+)
 
 ACCOUNT = load_body("outbound_receiver/account-1")
 OPPORTUNITIES = load_body("outbound_receiver/opportunity-3")
@@ -133,7 +139,7 @@ BAD_ENVELOPES = {
     ),
     "no-action": (replace_once(ACCOUNT, b"<ActionId>04k5g0000000001AAA</ActionId>", b""), "no ActionId"),
     "no-notifications": (
-        ACCOUNT[: ACCOUNT.index(b"<Notification>")] + ACCOUNT[ACCOUNT.index(b"</Notification>") + 15 :],
+        without_element(ACCOUNT, b"<Notification>", b"</Notification>"),
         "no Notification element",
     ),
     "notification-without-id": (
@@ -141,7 +147,7 @@ BAD_ENVELOPES = {
         "Notification 1 has no Id",
     ),
     "notification-without-sobject": (
-        ACCOUNT[: ACCOUNT.index(b"<sObject")] + ACCOUNT[ACCOUNT.index(b"</sObject>") + 10 :],
+        without_element(ACCOUNT, b"<sObject", b"</sObject>"),
         "Notification 1 has no sObject",
     ),
     "sobject-without-type": (replace_once(ACCOUNT, b' xsi:type="sf:Account"', b""), "has no xsi:type"),
@@ -161,8 +167,5 @@ def test_invalid_envelope_is_refused_with_its_reason(body, reason):
 
 
 def test_more_notifications_than_salesforce_sends_are_refused():
-    start, end = BATCH.index(b"   <Notification>"), BATCH.index(b"  </notifications>")
-    one_more = BATCH[:end] + BATCH[start : BATCH.index(b"</Notification>", start) + 16] + BATCH[end:]
-
     with pytest.raises(InvalidEnvelope, match="101 Notification elements; Salesforce sends at most 100"):
-        read_envelope(parse_xml(one_more))
+        read_envelope(parse_xml(with_one_notification_too_many()))
