@@ -1,5 +1,7 @@
 """Durable storage for accepted Outbound Messages: SQS, with an S3 claim check when a message is too big."""
 
+import uuid
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sfbridge.adapters.aws import client
@@ -8,32 +10,35 @@ from sfbridge.models.outbound import QueuedOutboundMessage
 from sfbridge.observability import logger
 
 
-class OutboundMessageStore:
-    def __init__(self, *, queue_url: str, bucket: str, max_message_bytes: int) -> None:
-        self._queue_url = queue_url
+class ClaimChecks:
+    """Envelopes too big for the queue, kept in S3 under a key the queue message carries."""
+
+    def __init__(self, bucket: str) -> None:
         self._bucket = bucket
-        self._max_message_bytes = max_message_bytes
 
-    def store(self, message: QueuedOutboundMessage) -> str:
-        """Write the message durably and return the SQS message id; raise `StoreUnavailable` on any failure."""
-        body = message.model_dump_json(exclude_none=True)
-        claim_key = None
-        if len(body.encode()) > self._max_message_bytes:
-            claim_key = self._claim_key(message)
-            self._put_envelope(claim_key, message.envelope or "")
-            body = message.model_copy(update={"envelope": None, "envelope_s3_key": claim_key}).model_dump_json(
-                exclude_none=True
-            )
+    def put(self, message: QueuedOutboundMessage) -> str:
+        day = message.received_at.strftime("%Y/%m/%d")
+        key = f"outbound-messages/{message.organization_id}/{day}/{message.request_id or uuid.uuid4()}.xml"
         try:
-            response = client("sqs").send_message(QueueUrl=self._queue_url, MessageBody=body)
+            client("s3").put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=(message.envelope or "").encode(),
+                ContentType="text/xml; charset=utf-8",
+            )
         except (BotoCoreError, ClientError) as exc:
-            if claim_key:
-                self._discard_envelope(claim_key)
-            raise StoreUnavailable("could not enqueue the Outbound Message") from exc
-        return str(response["MessageId"])
+            raise StoreUnavailable("could not write the claim check for a large Outbound Message") from exc
+        return key
 
-    def load_envelope(self, message: QueuedOutboundMessage) -> bytes:
-        """The envelope bytes, inline or fetched from the claim check."""
+    def discard(self, key: str) -> None:
+        # Not acknowledged, so Salesforce will send it again: drop the orphan rather than leave it half-written.
+        try:
+            client("s3").delete_object(Bucket=self._bucket, Key=key)
+        except (BotoCoreError, ClientError):
+            logger.warning("claim check left behind after enqueue failure", s3_key=key)
+
+    def envelope(self, message: QueuedOutboundMessage) -> bytes:
+        """The envelope bytes of a queued message, inline or fetched from its claim check."""
         if message.envelope is not None:
             return message.envelope.encode()
         if message.envelope_s3_key is None:
@@ -41,24 +46,25 @@ class OutboundMessageStore:
         response = client("s3").get_object(Bucket=self._bucket, Key=message.envelope_s3_key)
         return bytes(response["Body"].read())
 
-    @staticmethod
-    def _claim_key(message: QueuedOutboundMessage) -> str:
-        day = message.received_at.strftime("%Y/%m/%d")
-        return (
-            f"outbound-messages/{message.organization_id}/{day}/{message.notification_ids[0]}-{message.request_id}.xml"
-        )
 
-    def _put_envelope(self, key: str, envelope: str) -> None:
+class OutboundMessageStore:
+    def __init__(self, *, queue_url: str, claim_checks: ClaimChecks, max_message_bytes: int) -> None:
+        self._queue_url = queue_url
+        self._claim_checks = claim_checks
+        self._max_message_bytes = max_message_bytes
+
+    def store(self, message: QueuedOutboundMessage) -> str:
+        """Write the message durably and return the SQS message id; raise `StoreUnavailable` on any failure."""
+        body = message.model_dump_json(exclude_none=True)
+        claim_key = None
+        if len(body.encode()) > self._max_message_bytes:
+            claim_key = self._claim_checks.put(message)
+            reference = message.model_copy(update={"envelope": None, "envelope_s3_key": claim_key})
+            body = reference.model_dump_json(exclude_none=True)
         try:
-            client("s3").put_object(
-                Bucket=self._bucket, Key=key, Body=envelope.encode(), ContentType="text/xml; charset=utf-8"
-            )
+            response = client("sqs").send_message(QueueUrl=self._queue_url, MessageBody=body)
         except (BotoCoreError, ClientError) as exc:
-            raise StoreUnavailable("could not write the claim check for a large Outbound Message") from exc
-
-    def _discard_envelope(self, key: str) -> None:
-        # Not acknowledged, so Salesforce will send it again: drop the orphan rather than leave it half-written.
-        try:
-            client("s3").delete_object(Bucket=self._bucket, Key=key)
-        except (BotoCoreError, ClientError):
-            logger.warning("claim check left behind after enqueue failure", s3_key=key)
+            if claim_key:
+                self._claim_checks.discard(claim_key)
+            raise StoreUnavailable("could not enqueue the Outbound Message") from exc
+        return str(response["MessageId"])

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sfbridge.adapters.idempotency import run_once
-from sfbridge.adapters.message_store import OutboundMessageStore
+from sfbridge.adapters.message_store import ClaimChecks
 from sfbridge.adapters.record_versions import RecordVersions
 from sfbridge.config import OutboundWorkerSettings
 from sfbridge.domain.versions import normalize_version
@@ -28,7 +28,7 @@ class NotificationProcessor:
 
     def __init__(self, settings: OutboundWorkerSettings, context: LambdaContext, routes: ObjectRouter) -> None:
         self._routes = routes
-        self._store = OutboundMessageStore(queue_url="", bucket=settings.claim_check_bucket, max_message_bytes=0)
+        self._claim_checks = ClaimChecks(settings.claim_check_bucket)
         self._versions = RecordVersions(settings.record_version_table)
         self._apply_once = run_once(
             self._apply,
@@ -44,7 +44,7 @@ class NotificationProcessor:
         queued = QueuedOutboundMessage.model_validate_json(record.body)
         # The receiver's API Gateway request id follows the message, so one id finds both halves in the logs.
         logger.set_correlation_id(queued.request_id)
-        envelope = self._store.load_envelope(queued)
+        envelope = self._claim_checks.envelope(queued)
         message = parse_outbound_message(envelope, max_bytes=_STORED_ENVELOPE_MAX_BYTES)
         for notification in message.notifications:
             key = {"organization_id": queued.organization_id, "notification_id": notification.notification_id}

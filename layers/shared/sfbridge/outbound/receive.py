@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from sfbridge.adapters.message_store import OutboundMessageStore
+from sfbridge.adapters.message_store import ClaimChecks, OutboundMessageStore
 from sfbridge.config import OutboundReceiverSettings
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
 from sfbridge.models.outbound import QueuedOutboundMessage
@@ -39,7 +39,7 @@ def receive_outbound_message(
     )
     store = OutboundMessageStore(
         queue_url=settings.queue_url,
-        bucket=settings.claim_check_bucket,
+        claim_checks=ClaimChecks(settings.claim_check_bucket),
         max_message_bytes=settings.max_queue_message_bytes,
     )
     message_id = store.store(queued)
