@@ -8,17 +8,17 @@ is divided by `time_factor` so that a day of retries takes seconds.
 """
 
 import heapq
+import http.client
 import random
 import statistics
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -98,17 +98,21 @@ def backoff(retry: int, time_factor: float) -> float:
 
 
 def post(url: str, body: bytes) -> Answer:
-    request = urllib.request.Request(url, data=body, method="POST", headers=HEADERS)  # noqa: S310 - http(s) only
+    """One HTTP POST with Salesforce's headers, spelled as Salesforce spells them (urllib would recase them)."""
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.netloc, timeout=TIMEOUT_SECONDS)
+    path = parts.path or "/"
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - the user's URL
-            status, payload = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, payload = error.code, error.read()
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        return Answer(False, f"(no answer: {getattr(error, 'reason', error)})", time.perf_counter() - started)
-    latency = time.perf_counter() - started
-    return _read_answer(status, payload, latency)
+        connection.request("POST", f"{path}?{parts.query}" if parts.query else path, body, HEADERS)
+        response = connection.getresponse()
+        status, payload = response.status, response.read()
+    except (OSError, http.client.HTTPException) as error:
+        return Answer(False, f"(no answer: {error})", time.perf_counter() - started)
+    finally:
+        connection.close()
+    return _read_answer(status, payload, time.perf_counter() - started)
 
 
 def _read_answer(status: int, payload: bytes, latency: float) -> Answer:

@@ -93,14 +93,19 @@ def _oldest_age(stack: Stack, name: str, end: datetime) -> float | None:
     return float(points[-1]["Maximum"]) if points else None
 
 
-def _alarm_states(stack: Stack) -> list[tuple[str, str]]:
-    """The stack's own alarms (its `AWS::CloudWatch::Alarm` resources) and their states."""
-    names = [
+def stack_alarm_names(stack: Stack) -> list[str]:
+    """The physical names of the stack's `AWS::CloudWatch::Alarm` resources."""
+    return [
         summary["PhysicalResourceId"]
         for page in stack.client("cloudformation").get_paginator("list_stack_resources").paginate(StackName=stack.name)
         for summary in page["StackResourceSummaries"]
         if summary.get("ResourceType") == "AWS::CloudWatch::Alarm" and summary.get("PhysicalResourceId")
     ]
+
+
+def _alarm_states(stack: Stack) -> list[tuple[str, str]]:
+    """The stack's own alarms and their states."""
+    names = stack_alarm_names(stack)
     states: list[tuple[str, str]] = []
     for start in range(0, len(names), 100):
         described = stack.client("cloudwatch").describe_alarms(AlarmNames=names[start : start + 100])
@@ -120,8 +125,10 @@ def _last_hour_counts(stack: Stack, end: datetime) -> dict[str, float]:
         }
         for index, metric in enumerate(COUNTED.values())
     ]
+    # Aligned to the minute (as CloudWatch stores them), including the minute under way.
+    until = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
     response = stack.client("cloudwatch").get_metric_data(
-        MetricDataQueries=queries, StartTime=end - timedelta(hours=1), EndTime=end
+        MetricDataQueries=queries, StartTime=until - timedelta(hours=1), EndTime=until
     )
     sums = {result["Id"]: sum(result.get("Values", [])) for result in response["MetricDataResults"]}
     return {label: sums.get(f"m{index}", 0.0) for index, label in enumerate(COUNTED)}
