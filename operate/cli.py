@@ -213,9 +213,11 @@ def replay_command(
             notification_id=notification_id,
         )
         stack = context.obj.open()
-        messages = replay.select(stack, selection)
+        messages, redeliveries = replay.select(stack, selection)
     console = _console()
     _print_plan(console, messages, selection, force=force)
+    if redeliveries:
+        console.print(f"{redeliveries} redelivery(ies) of the same envelope left out: each message is replayed once")
     if dry_run or not messages:
         console.print("dry run: nothing enqueued" if dry_run else "nothing to replay")
         raise typer.Exit(0)

@@ -7,6 +7,7 @@ staleness guard still holds: an older version than the one applied stays skipped
 Each message is enqueued whole or not at all; an interrupted replay has enqueued a prefix of the plan.
 """
 
+import hashlib
 import re
 import threading
 import uuid
@@ -67,8 +68,9 @@ def organization(text: str) -> str:
         raise OperateError(f"--org: {exc}") from exc
 
 
-def select(stack: Stack, selection: Selection) -> list[ArchivedMessage]:
-    """The archived messages received in [since, until) that match, oldest first."""
+def select(stack: Stack, selection: Selection) -> tuple[list[ArchivedMessage], int]:
+    """The archived messages received in [since, until) that match, oldest first, and how many were left out as
+    redeliveries: Salesforce may deliver one message several times, and each accepted delivery is archived."""
     if selection.since >= selection.until:
         raise OperateError("--since must be before --until")
     bucket = stack.output("ArchiveBucketName")
@@ -79,7 +81,11 @@ def select(stack: Stack, selection: Selection) -> list[ArchivedMessage]:
         if (message := _read(s3, bucket, key)) is not None
         and (selection.notification_id is None or selection.notification_id in message.notification_ids)
     ]
-    return sorted(found, key=lambda message: (message.received_at, message.key))
+    found.sort(key=lambda message: (message.received_at, message.key))
+    distinct: dict[str, ArchivedMessage] = {}
+    for message in found:
+        distinct.setdefault(hashlib.sha256((message.queued.envelope or "").encode()).hexdigest(), message)
+    return list(distinct.values()), len(found) - len(distinct)
 
 
 def summarize(messages: list[ArchivedMessage]) -> list[tuple[str, str, str, int, int]]:

@@ -114,3 +114,16 @@ def test_bad_input_is_refused_and_nothing_is_enqueued(stack, sfbridge, applied, 
     assert result.exit_code == 2
     assert complaint in result.output
     assert queue_depth(stack, "OutboundQueue") == 0
+
+
+def test_salesforces_redeliveries_of_one_message_are_replayed_once(stack, sfbridge, applied):
+    event = load_event("outbound_worker/sqs-account-1")
+    record = event["Records"][0]
+    body = json.loads(record["body"])
+    redelivered = {**body, "request_id": "c6af9ac6-7b61-11e6-9a41-93e800000099", "received_at": "2026-11-25T11:15:30Z"}
+    stack.invoke(WORKER, {"Records": [{**record, "messageId": "another", "body": json.dumps(redelivered)}]})
+
+    result = sfbridge("replay", *WINDOW, "--object", "Account", "--yes")
+
+    assert "1 redelivery(ies) of the same envelope left out" in result.output
+    assert queue_depth(stack, "OutboundQueue") == 1
