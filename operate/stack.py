@@ -78,7 +78,10 @@ class Stack:
 
 def open_stack(name: str, region: str | None = None) -> Stack:
     """Read the stack's Outputs with CloudFormation's DescribeStacks."""
-    session = boto3.Session(region_name=os.environ.get("AWS_REGION") or region)
+    # AWS_REGION first (as the AWS SDKs read it), then AWS_DEFAULT_REGION or the profile's, then samconfig.toml's.
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION") or None)
+    if session.region_name is None and region:
+        session = boto3.Session(region_name=region)
     if session.region_name is None:
         raise OperateError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your profile)")
     stack = Stack(name, {}, session)
