@@ -114,7 +114,10 @@ def _print_ready(stack: LocalStack, api_url: str, endpoint: str, tap_url: str, s
     for source in stack.sqs_sources:
         lines.append(f"  SQS    {source.queue_url} -> {source.function_logical_id} (BatchSize {source.batch_size})")
     lines.append(f"moto endpoint: {endpoint}  (AWS_ENDPOINT_URL for boto3 or the aws CLI)")
-    lines.append(f"operate it: AWS_ENDPOINT_URL={endpoint} sfbridge --stack {stack.target.stack_name} status")
+    lines.append(
+        f"operate it: AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.region} "
+        f".venv/bin/sfbridge --stack {stack.target.stack_name} status"
+    )
     lines.append(f"bus tap queue: {tap_url}  (a copy of every event put on {', '.join(stack.event_bus_names())})")
     lines.extend(_curl_examples(stack, api_url))
     lines.append(f"{READY} {api_url} (started in {seconds:.2f} s; Ctrl-C stops)")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -23,6 +24,7 @@ QUEUE_OUTPUTS: Final[Mapping[str, tuple[str, str]]] = {
 }
 """Per queue: the Output naming it, and the Output naming its dead-letter queue."""
 
+LOOPBACK: Final = ("127.0.0.1", "localhost", "::1")
 _CONFIG: Final = Config(retries={"max_attempts": 5, "mode": "standard"})
 
 
@@ -76,15 +78,30 @@ class Stack:
         return self.output(main), self.output(dead_letter)
 
 
-def open_stack(name: str, region: str | None = None) -> Stack:
-    """Read the stack's Outputs with CloudFormation's DescribeStacks."""
-    # AWS_REGION first (as the AWS SDKs read it), then AWS_DEFAULT_REGION or the profile's, then samconfig.toml's.
+def session_for(region: str | None) -> boto3.Session:
+    """AWS_REGION first (as the AWS SDKs read it), then AWS_DEFAULT_REGION or the profile's, then `region`.
+
+    Against `make run` (AWS_ENDPOINT_URL on loopback) moto accepts any credentials: where none are configured,
+    placeholder ones are used rather than failing.
+    """
     session = boto3.Session(region_name=os.environ.get("AWS_REGION") or None)
     if session.region_name is None and region:
         session = boto3.Session(region_name=region)
     if session.region_name is None:
         raise OperateError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your profile)")
-    stack = Stack(name, {}, session)
+    endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL", "")).hostname
+    if endpoint in LOOPBACK and session.get_credentials() is None:
+        session = boto3.Session(
+            region_name=session.region_name,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's, never a real secret
+        )
+    return session
+
+
+def open_stack(name: str, region: str | None = None) -> Stack:
+    """Read the stack's Outputs with CloudFormation's DescribeStacks."""
+    stack = Stack(name, {}, session_for(region))
     try:
         described = stack.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as exc:

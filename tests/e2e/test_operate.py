@@ -4,14 +4,18 @@ stack with AWS_ENDPOINT_URL, finding everything from the stack's Outputs."""
 import os
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from sfbridge.domain.ids import to_18
+from sfbridge.models.outbound import QueuedOutboundMessage
 from sfbridge.soap.outbound import parse_outbound_message
 from tests.e2e.conftest import BusTap, LocalRun
-from tests.support import EVENTS, ROOT, load_event
+from tests.support import EVENTS, ROOT, replace_once
 
 pytestmark = pytest.mark.e2e
 
@@ -39,10 +43,23 @@ def sfbridge(local_run: LocalRun, *arguments: str) -> subprocess.CompletedProces
     )
 
 
-def corpus_notification_ids() -> list[str]:
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample Outbound Messages with notification ids of their own, so that no other test's deliveries count."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for path in sorted(CORPUS.glob("*.xml")):
+        body = path.read_bytes()
+        for notification in parse_outbound_message(body).notifications:
+            fresh = to_18("04l" + uuid.uuid4().hex[:12].upper())
+            body = replace_once(body, f"<Id>{notification.notification_id}</Id>".encode(), f"<Id>{fresh}</Id>".encode())
+        (folder / path.name).write_bytes(body)
+    return folder
+
+
+def corpus_notification_ids(corpus: Path) -> list[str]:
     return [
         notification.notification_id
-        for path in sorted(CORPUS.glob("*.xml"))
+        for path in sorted(corpus.glob("*.xml"))
         for notification in parse_outbound_message(path.read_bytes()).notifications
     ]
 
@@ -60,13 +77,13 @@ def test_status_of_the_local_stack_is_healthy(local_run: LocalRun) -> None:
 
 
 def test_simulated_salesforce_redelivering_3_times_gets_each_notification_applied_once(
-    local_run: LocalRun, tap: BusTap
+    local_run: LocalRun, tap: BusTap, corpus: Path
 ) -> None:
-    ids = corpus_notification_ids()
-    messages = len(list(CORPUS.glob("*.xml")))
+    ids = corpus_notification_ids(corpus)
+    messages = len(list(corpus.glob("*.xml")))
 
     result = sfbridge(
-        local_run, "simulate", f"{local_run.api_url}/outbound-messages", "--corpus", str(CORPUS), "--redeliver", "3"
+        local_run, "simulate", f"{local_run.api_url}/outbound-messages", "--corpus", str(corpus), "--redeliver", "3"
     )
     local_run.wait_until_idle()
 
@@ -87,8 +104,8 @@ def test_replay_without_force_applies_nothing_already_applied(local_run: LocalRu
     assert len(tap.collect()) == before
 
 
-def test_forced_replay_applies_again_with_replay_marked(local_run: LocalRun, tap: BusTap) -> None:
-    [account] = parse_outbound_message((CORPUS / "account-1.xml").read_bytes()).notifications
+def test_forced_replay_applies_again_with_replay_marked(local_run: LocalRun, tap: BusTap, corpus: Path) -> None:
+    [account] = parse_outbound_message((corpus / "account-1.xml").read_bytes()).notifications
 
     result = sfbridge(
         local_run, "replay", "--since", "30m", "--notification-id", account.notification_id, "--force", "--yes"
@@ -102,10 +119,17 @@ def test_forced_replay_applies_again_with_replay_marked(local_run: LocalRun, tap
     assert again["detail-type"] == "Account"
 
 
-def test_dead_letter_is_shown_without_being_consumed_then_redriven(local_run: LocalRun) -> None:
+def test_dead_letter_is_shown_without_being_consumed_then_redriven(local_run: LocalRun, corpus: Path) -> None:
     sqs = local_run.sqs()
     outputs = {output["OutputKey"]: output["OutputValue"] for output in local_run_outputs(local_run)}
-    body = load_event("outbound_worker/sqs-account-1")["Records"][0]["body"]
+    envelope = (corpus / "account-1.xml").read_bytes()
+    message = parse_outbound_message(envelope)
+    body = QueuedOutboundMessage(
+        organization_id=message.organization_id,
+        action_id=message.action_id,
+        notification_ids=[notification.notification_id for notification in message.notifications],
+        envelope=envelope.decode(),
+    ).model_dump_json(exclude_none=True)
     message_id = sqs.send_message(QueueUrl=outputs["OutboundDeadLetterQueueUrl"], MessageBody=body)["MessageId"]
 
     shown = sfbridge(local_run, "dlq", "show", "outbound")

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from tests.operate.conftest import queue_depth
-from tests.support import SAMPLE_ORGANIZATION_ID_15, load_event
+from tests.support import SAMPLE_ORGANIZATION_ID_15, load_body, load_event, with_body
 
 WORKER = "OutboundWorkerFunction"
 WINDOW = ["--since", "2026-11-25", "--until", "2026-11-26"]
@@ -127,3 +127,27 @@ def test_salesforces_redeliveries_of_one_message_are_replayed_once(stack, sfbrid
 
     assert "1 redelivery(ies) of the same envelope left out" in result.output
     assert queue_depth(stack, "OutboundQueue") == 1
+
+
+def test_a_message_too_big_for_the_queue_is_replayed_through_a_claim_check(stack, sfbridge, bus_events):
+    batch = load_body("outbound_receiver/batch-100")
+    padding = b"<sf:Description>" + "Ü".encode() * 1500 + b"</sf:Description>"
+    stack.invoke(
+        "OutboundReceiverFunction",
+        with_body(
+            load_event("outbound_receiver/account-1"), batch.replace(b"<sf:Region__c>", padding + b"<sf:Region__c>")
+        ),
+    )
+    stack.drain()
+    assert len(bus_events()) == 100
+
+    result = sfbridge("replay", "--since", "10m", "--force", "--yes")
+    stack.drain()
+
+    claim_checks = boto3.client("s3").list_objects_v2(Bucket=stack.physical_id("ClaimCheckBucket"))["Contents"]
+    assert result.exit_code == 0, result.output
+    assert [item["Key"].rpartition("/")[2].startswith("replay-") for item in claim_checks].count(True) == 1
+    replayed = bus_events()[100:]
+    assert len(replayed) == 100
+    assert all(event["detail"]["replay"] is True for event in replayed)
+    assert replayed[0]["detail"]["fields"]["Description"] == "Ü" * 1500
