@@ -1,12 +1,11 @@
 """The local stack's Outputs as a CloudFormation stack record in moto, so tools that find resources by stack name
 (`sfbridge --stack sfbridge-local ...`) work against `make run` as they do against a deployed stack.
 
-Only the record is created (its one resource is a placeholder): the resources themselves were created by
-`localrun.provision` from the template.
+Only the record is created (moto accepts a stack without resources, which AWS would not): the resources
+themselves were created by `localrun.provision` from the template.
 """
 
 import json
-import warnings
 from typing import Any
 
 from localrun.stack import LocalStack
@@ -28,13 +27,5 @@ def resolved_outputs(stack: LocalStack) -> dict[str, dict[str, str]]:
 
 def record_stack(stack: LocalStack) -> None:
     """Create (in moto) a CloudFormation stack named like the local stack, holding its resolved Outputs."""
-    body = {
-        "Resources": {"LocalRun": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": resolved_outputs(stack),
-    }
-    with warnings.catch_warnings():
-        # moto notes that it does not model the placeholder resource: that is the point.
-        warnings.simplefilter("ignore", UserWarning)
-        stack.target.client("cloudformation").create_stack(
-            StackName=stack.target.stack_name, TemplateBody=json.dumps(body)
-        )
+    body = {"Resources": {}, "Outputs": resolved_outputs(stack)}
+    stack.target.client("cloudformation").create_stack(StackName=stack.target.stack_name, TemplateBody=json.dumps(body))
