@@ -45,10 +45,20 @@ def test_emulated_sync_run_gives_up_when_the_budget_is_spent(stepfunctions):
     arn = _machine(stepfunctions, "slow", SLOW)
     started = time.monotonic()
 
-    with pytest.raises(WorkflowTimedOut, match="time budget of 0 s"):
-        Workflows(emulate_sync=True).run_sync(arn, name="r-2", input="{}", budget_seconds=0.3)
+    with pytest.raises(WorkflowTimedOut, match="time budget of 3 s"):
+        Workflows(emulate_sync=True).run_sync(arn, name="r-2", input="{}", budget_seconds=3.1)
 
     assert time.monotonic() - started < 10  # far from the minute the execution would take
+
+
+@pytest.mark.parametrize("emulate_sync", [True, False], ids=["emulated", "StartSyncExecution"])
+def test_budget_too_short_for_connect_and_read_starts_nothing(stepfunctions, emulate_sync):
+    arn = _machine(stepfunctions, "echo", ECHO)
+
+    with pytest.raises(WorkflowTimedOut, match="spent before the workflow could start"):
+        Workflows(emulate_sync=emulate_sync).run_sync(arn, name="r-6", input="{}", budget_seconds=2.5)
+
+    assert stepfunctions.list_executions(stateMachineArn=arn)["executions"] == []
 
 
 def test_sync_run_reports_a_failed_execution_although_the_call_answered_200():

@@ -36,14 +36,14 @@ class Workflows:
 
     def run_sync(self, state_machine_arn: str, *, name: str, input: str, budget_seconds: float) -> ExecutionOutcome:
         """Run an EXPRESS execution to its end; `WorkflowTimedOut` when the budget runs out first."""
-        if self._emulate_sync:
-            return self._start_and_poll(state_machine_arn, name=name, input=input, budget_seconds=budget_seconds)
         read_timeout = sync_read_timeout(budget_seconds)
         if read_timeout is None:
             # Starting now could only run past the budget: answer 504 without a workflow nobody waits for.
             raise WorkflowTimedOut(
                 f"the time budget was spent before the workflow could start ({budget_seconds:.1f} s left)"
             )
+        if self._emulate_sync:
+            return self._start_and_poll(state_machine_arn, name=name, input=input, budget_seconds=budget_seconds)
         try:
             response = _sync_client(read_timeout).start_sync_execution(
                 stateMachineArn=state_machine_arn, name=name, input=input
@@ -85,10 +85,6 @@ class Workflows:
     def _start_and_poll(
         self, state_machine_arn: str, *, name: str, input: str, budget_seconds: float
     ) -> ExecutionOutcome:
-        if budget_seconds <= 0:
-            raise WorkflowTimedOut(
-                f"the time budget was spent before the workflow could start ({budget_seconds:.1f} s left)"
-            )
         deadline = time.monotonic() + budget_seconds
         execution_arn = self.start(state_machine_arn, name=name, input=input)
         interval = _POLL_INTERVAL_SECONDS
