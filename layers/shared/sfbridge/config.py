@@ -58,3 +58,38 @@ class CalloutEventWorkerSettings(Settings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
+
+
+class SalesforceSettings(Settings):
+    """The connection into Salesforce: a connected app with a certificate, used with the OAuth 2.0 JWT bearer flow."""
+
+    consumer_key: str = Field(alias="SALESFORCE_CONSUMER_KEY", min_length=1, max_length=256)
+    """The connected app's consumer key: the assertion's `iss`."""
+    username: str = Field(alias="SALESFORCE_USERNAME", pattern=r"^[^@\s]+@[^@\s]+$", max_length=80)
+    """The integration user the app is pre-authorized for: the assertion's `sub`."""
+    login_host: str = Field(
+        alias="SALESFORCE_LOGIN_HOST", pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$"
+    )
+    """`login.salesforce.com`, `test.salesforce.com` or a My Domain host; the assertion's `aud` is its https URL."""
+    private_key_secret: str = Field(alias="SALESFORCE_PRIVATE_KEY_SECRET", min_length=1)
+    """ARN (or name) of the secret whose SecretString is the PEM private key of the app's certificate."""
+    api_version: str = Field(default="62.0", alias="SALESFORCE_API_VERSION", pattern=r"^[1-9][0-9]\.0$")
+    session_seconds: int = Field(default=900, alias="SALESFORCE_SESSION_SECONDS", ge=60, le=86_400)
+    """How long a token is used before a new one is fetched: the JWT bearer answer carries no expiry, and a
+    session lasts at least 15 minutes (Salesforce's shortest session timeout). A 401 refreshes it sooner."""
+    max_attempts: int = Field(default=4, alias="SALESFORCE_MAX_ATTEMPTS", ge=1, le=10)
+    backoff_base_seconds: float = Field(default=0.5, alias="SALESFORCE_BACKOFF_BASE_SECONDS", ge=0, le=10)
+    backoff_cap_seconds: float = Field(default=8.0, alias="SALESFORCE_BACKOFF_CAP_SECONDS", ge=0, le=60)
+    timeout_seconds: float = Field(default=10.0, alias="SALESFORCE_TIMEOUT_SECONDS", gt=0, le=60)
+
+    @property
+    def login_url(self) -> str:
+        return f"https://{self.login_host}"
+
+
+class JobResultsSettings(Settings):
+    jobs: Json[dict[str, str]] = Field(alias="JOBS")
+    """Job name -> STANDARD state machine ARN, as JSON: the same value the callout API is given."""
+    idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
+    idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
+    event_name: str = Field(default="Sfbridge_Job_Result__e", alias="JOB_RESULT_EVENT", pattern=r"^[A-Za-z]\w*__e$")
