@@ -15,11 +15,14 @@ import datetime
 import ipaddress
 import itertools
 import json
+import os
 import secrets
 import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -314,3 +317,48 @@ def _tls_pair(host: str) -> KeyPair:
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json;charset=UTF-8")
+
+
+# ---------------------------------------------------------------------- `make run`
+
+LOCAL_CONSUMER_KEY: Final = "3MVG9sfbridgeLocalStandInConsumerKey"
+LOCAL_USERNAME: Final = "sfbridge.integration@example.com"
+
+
+def wants_stand_in(template: Mapping[str, Any], overrides: Mapping[str, str]) -> bool:
+    """For a template with job results, unless told otherwise (turned off, or a real connection given), the local
+    stack publishes them to the stand-in."""
+    has_job_results = "JobResultsToSalesforce" in (template.get("Parameters") or {})
+    turned_off = overrides.get("JobResultsToSalesforce", "true") != "true"
+    return has_job_results and not turned_off and not overrides.get("SalesforceConsumerKey")
+
+
+def connect_stand_in(overrides: Mapping[str, str], secrets_manager: Any, running: ExitStack) -> dict[str, str]:
+    """Start the stand-in, keep the app's key where the function reads it, and return the overrides wiring it in.
+
+    `secrets_manager` is a client of the local (moto) endpoint. The process trusts the stand-in's TLS
+    certificate through `REQUESTS_CA_BUNDLE`, which only the Salesforce adapter's `requests` reads.
+    """
+    keys = KeyPair.generate("sfbridge-local-app")
+    stand_in = StandInSalesforce(
+        consumer_key=LOCAL_CONSUMER_KEY, username=LOCAL_USERNAME, app_certificate=keys.certificate
+    )
+    stand_in.start()
+    running.callback(stand_in.stop)
+    os.environ["REQUESTS_CA_BUNDLE"] = stand_in.ca_file
+    secret = secrets_manager.create_secret(Name="sfbridge-local/salesforce-jwt-key", SecretString=keys.private_key)
+    print(
+        f"stand-in Salesforce: {stand_in.url} (app {LOCAL_CONSUMER_KEY}, user {LOCAL_USERNAME})\n"
+        f"  what it received:  curl -sS --cacert {stand_in.ca_file} {stand_in.url}/_standin/received\n"
+        f"  make it fail:      curl -sS --cacert {stand_in.ca_file} {stand_in.url}/_standin/failures "
+        '-d \'{"status": 503, "times": 4}\'',
+        flush=True,
+    )
+    return {
+        **overrides,
+        "JobResultsToSalesforce": "true",
+        "SalesforceLoginHost": stand_in.login_host,
+        "SalesforceConsumerKey": LOCAL_CONSUMER_KEY,
+        "SalesforceUsername": LOCAL_USERNAME,
+        "SalesforcePrivateKeySecretArn": str(secret["ARN"]),
+    }
