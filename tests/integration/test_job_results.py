@@ -182,3 +182,53 @@ def test_result_published_after_the_outage_ends(stack, standin):
 
     assert len(standin.events(EVENT)) == 6
     assert _queued(stack, "JobResultsDeadLetterQueue") == 0
+
+
+def test_refused_result_is_not_retried_by_the_adapter_and_ends_in_the_dead_letter_queue(stack, standin):
+    standin.fail(
+        400, "INVALID_FIELD", "No such column 'Output__c' on sobject of type Sfbridge_Job_Result__e", times=None
+    )
+    queue_url = stack.physical_id("JobResultsQueue")
+    boto3.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "0"})
+    _put(_sample_entry(stack, "status-change-failed"))
+
+    stack.drain()
+
+    # One call per receive: a refusal is final for the adapter; SQS's receives bring it to the dead-letter queue.
+    assert len(standin.events(EVENT)) == 3
+    assert _queued(stack, "JobResultsDeadLetterQueue") == 1
+
+
+def test_sample_sqs_batch_publishes_its_result(stack, standin):
+    result = stack.invoke("JobResultsFunction", load_event("job_results/sqs-job-failed"))
+
+    (event,) = standin.events(EVENT)
+    assert result == {"batchItemFailures": []}
+    assert (event["Status__c"], event["Error_Code__c"]) == ("FAILED", "ValidationError")
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{not json", json.dumps({"source": "aws.states", "detail-type": "Step Functions State Machine Status Change"})],
+    ids=["not JSON", "another detail-type"],
+)
+def test_record_that_is_not_a_status_change_fails_alone_and_publishes_nothing(stack, standin, body):
+    (good,) = load_event("job_results/sqs-job-failed")["Records"]
+    bad = {**good, "messageId": "not-a-status-change", "body": body}
+
+    result = stack.invoke("JobResultsFunction", {"Records": [bad, good]})
+
+    # Only the bad record comes back to the queue (and, received again and again, reaches the DLQ).
+    assert result == {"batchItemFailures": [{"itemIdentifier": "not-a-status-change"}]}
+    assert [event["Job_Id__c"] for event in standin.events(EVENT)] == [
+        encode_job_id("account-onboarding", json.loads(good["body"])["detail"]["name"])
+    ]
+
+
+def test_results_of_several_jobs_share_one_access_token(stack, standin):
+    for sample in ("status-change-failed", "status-change-timed-out", "status-change-aborted"):
+        _put(_sample_entry(stack, sample))
+        stack.drain()
+
+    assert len(standin.events(EVENT)) == 3
+    assert len(standin.issued_tokens) == 1
