@@ -232,3 +232,15 @@ def test_results_of_several_jobs_share_one_access_token(stack, standin):
 
     assert len(standin.events(EVENT)) == 3
     assert len(standin.issued_tokens) == 1
+
+
+def test_execution_started_outside_the_callout_api_without_a_job_id_is_skipped(stack, standin):
+    entry = _sample_entry(stack, "status-change-failed")
+    detail = json.loads(entry["Detail"])
+    detail["name"] = "nightly.2026-11-30"  # a name Step Functions allows, but no job id carries
+    detail["executionArn"] = detail["executionArn"].rsplit(":", 1)[0] + ":nightly.2026-11-30"
+    _put({**entry, "Detail": json.dumps(detail)})
+
+    assert stack.drain() == 1
+    assert standin.received == []
+    assert _queued(stack, "JobResultsQueue") == 0

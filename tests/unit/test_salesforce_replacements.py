@@ -22,7 +22,9 @@ VALID = {
     "SFBRIDGE_OUTBOUND_MESSAGE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/outbound-messages?token=9f1c",
     "SFBRIDGE_INTEGRATION_USERNAME": "integration.user@example.com",
     "SFBRIDGE_CONTACT_EMAIL": "integration-admins@example.com",
-    "SFBRIDGE_JWT_CERTIFICATE": "-----BEGIN CERTIFICATE-----\nMIIDCTCCAfGgAwIBAgIUQ2Zr+7Xh/0k=\n-----END CERTIFICATE-----",
+    "SFBRIDGE_JWT_CERTIFICATE": "\n".join(
+        ["-----BEGIN CERTIFICATE-----", "MIIDCTCCAfGgAwIBAgIUQ2Zr+7Xh/0k=", "-----END CERTIFICATE-----"]
+    ),
 }
 
 

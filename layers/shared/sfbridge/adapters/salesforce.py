@@ -189,7 +189,7 @@ class SalesforceClient:
         if not 1 <= len(writes) <= COMPOSITE_LIMIT:
             raise ValueError(f"a composite request holds 1 to {COMPOSITE_LIMIT} records, not {len(writes)}")
         body = {"allOrNone": True, "compositeRequest": [self._subrequest(i, w) for i, w in enumerate(writes)]}
-        result = self._call("POST", "composite", body, operation="composite")
+        result = self._call("POST", "composite", body, operation="composite", check=_raise_for_composite)
         return _composite_ids(result)
 
     def _subrequest(self, index: int, write: RecordWrite) -> dict[str, Any]:
@@ -204,12 +204,16 @@ class SalesforceClient:
 
     # ------------------------------------------------------------------ retries and refresh
 
-    def _call(self, method: str, path: str, body: Any, *, operation: str) -> Any:
+    def _call(
+        self, method: str, path: str, body: Any, *, operation: str, check: Callable[[Any], None] = lambda _: None
+    ) -> Any:
+        """The call's answer; `check` reads a successful answer and may find it is a failure worth retrying."""
         attempt, refreshed = 0, False
         while True:
             attempt += 1
             try:
                 result = self._send(method, path, body)
+                check(result)
             except _SessionExpired:
                 if refreshed:
                     raise SalesforceAuthenticationFailed(
@@ -243,8 +247,6 @@ class SalesforceClient:
             raise _classified(exc.status, exc.content) from None
         except requests.RequestException as exc:
             raise _Retryable(f"no answer from Salesforce ({type(exc).__name__})") from None
-        if path == "composite":
-            _raise_for_composite(result)
         return result
 
     def _salesforce(self) -> Salesforce:

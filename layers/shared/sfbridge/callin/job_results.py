@@ -65,11 +65,19 @@ class JobResultPublisher:
             # The rule only matches the jobs' state machines; anything else is not ours to report.
             logger.warning("status change of a state machine that runs no job", state_machine=change.state_machine_arn)
             return
+        try:
+            job_id = encode_job_id(job_name, change.name)
+        except ValueError:
+            # Started outside the callout API under a name no job id can carry: GET /jobs cannot read it either.
+            logger.warning("execution has no job id; its result is not published", execution=change.execution_arn)
+            return
         logger.set_correlation_id(request_id_of(change))
-        self._publish_once(key={"executionArn": change.execution_arn}, change=change, job_name=job_name)
+        self._publish_once(key={"executionArn": change.execution_arn}, change=change, job_name=job_name, job_id=job_id)
 
-    def _publish(self, key: dict[str, str], change: ExecutionStatusChange, job_name: str) -> dict[str, str]:
-        view = self._job_view(change, job_name)
+    def _publish(
+        self, key: dict[str, str], change: ExecutionStatusChange, job_name: str, job_id: str
+    ) -> dict[str, str]:
+        view = self._job_view(change, job_name, job_id)
         event = job_result_event(change, job_name, view)
         fields = event.model_dump(by_alias=True, exclude_none=True)
         event_id = self._salesforce.publish_event(self._settings.event_name, fields)
@@ -86,9 +94,8 @@ class JobResultPublisher:
         )
         return {"salesforceEventId": event_id}
 
-    def _job_view(self, change: ExecutionStatusChange, job_name: str) -> JobView:
+    def _job_view(self, change: ExecutionStatusChange, job_name: str, job_id: str) -> JobView:
         """What `GET /jobs/{id}` answers for this execution, from the event alone."""
-        job_id = encode_job_id(job_name, change.name)
         if change.status == "SUCCEEDED" and change.output_details is not None and not change.output_details.included:
             return JobView(id=job_id, status="SUCCEEDED")
         outcome = ExecutionOutcome(
