@@ -334,3 +334,29 @@ def test_tokens_assertions_and_keys_are_never_logged(standin, log_output):
         assert token.split("!")[1] not in logged
     assert "PRIVATE KEY" not in logged
     assert "eyJ" not in logged  # no JWT (assertion) of any kind
+
+
+# ---------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SALESFORCE_LOGIN_HOST", "https://login.salesforce.com"),
+        ("SALESFORCE_LOGIN_HOST", "login.salesforce.com/services/oauth2/token"),
+        ("SALESFORCE_USERNAME", "not-a-username"),
+        ("SALESFORCE_CONSUMER_KEY", ""),
+        ("SALESFORCE_PRIVATE_KEY_SECRET", ""),
+        ("SALESFORCE_API_VERSION", "v62.0"),
+        ("SALESFORCE_MAX_ATTEMPTS", "0"),
+        ("SALESFORCE_SESSION_SECONDS", "10"),
+    ],
+)
+def test_bad_connection_settings_name_the_variable_and_nothing_is_sent(standin, variable, value):
+    with pytest.raises(ConfigurationError, match=variable) as raised:
+        salesforce_settings(standin, **{variable: value})
+
+    assert standin.received == []
+    assert standin.issued_tokens == []
+    if value:
+        assert value not in str(raised.value)
