@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from sfbridge.config import SalesforceSettings
 from tests.infrastructure.sam_transform import deployed_template, source_template
 
 SOURCE = source_template()
@@ -147,3 +148,18 @@ def test_login_host_parameter_takes_a_host_not_a_url(value, accepted):
     pattern = SOURCE["Parameters"]["SalesforceLoginHost"]["AllowedPattern"]
 
     assert bool(re.fullmatch(pattern, value)) is accepted
+
+
+def test_one_result_per_invocation_fits_every_salesforce_attempt_in_the_function_timeout():
+    function = RESOURCES["JobResultsFunction"]["Properties"]
+    event = function["Events"]["Queue"]["Properties"]
+    defaults = SalesforceSettings.model_fields
+    attempts = defaults["max_attempts"].default
+    per_attempt = 2 * defaults["timeout_seconds"].default  # a token request, then the call
+    backoff = sum(
+        min(defaults["backoff_cap_seconds"].default, defaults["backoff_base_seconds"].default * 2**n)
+        for n in range(attempts - 1)
+    )
+
+    assert event["BatchSize"] == 1
+    assert function["Timeout"] >= attempts * per_attempt + backoff
