@@ -107,6 +107,24 @@ def test_refused_assertion_is_an_authentication_failure_and_nothing_is_sent(stan
     assert standin.received == []
 
 
+def test_key_refused_by_the_token_endpoint_is_read_again_so_a_rotated_key_takes_effect(standin):
+    stale, current = KeyPair.generate("previous-certificate").private_key, app_keys().private_key
+    reads: list[str] = []
+    secret = [stale]
+    client = SalesforceClient(
+        salesforce_settings(standin), private_key=lambda: reads.append("read") or secret[0], sleep=lambda _: None
+    )
+    with pytest.raises(SalesforceAuthenticationFailed, match="invalid assertion"):
+        client.publish_event(EVENT, FIELDS)
+
+    secret[0] = current  # the secret was rotated along with the connected app's certificate
+    client.publish_event(EVENT, FIELDS)
+    client.publish_event(EVENT, FIELDS)
+
+    assert reads == ["read", "read"]
+    assert len(standin.events(EVENT)) == 2
+
+
 def test_assertion_claims_are_consumer_key_username_login_url_and_a_short_expiry(standin):
     settings = salesforce_settings(standin, SALESFORCE_LOGIN_HOST="test.salesforce.com")
     tokens = TokenSource(settings, requests.Session(), lambda: app_keys().private_key)

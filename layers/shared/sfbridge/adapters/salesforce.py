@@ -98,7 +98,7 @@ class TokenSource:
     ) -> None:
         self._settings = settings
         self._session = session
-        self._private_key = private_key
+        self._private_key = private_key if isinstance(private_key, _CachedKey) else _CachedKey(private_key)
         self._clock = clock
         self._token: AccessToken | None = None
 
@@ -134,6 +134,7 @@ class TokenSource:
         body = _json_or_none(response)
         if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
             error = body if isinstance(body, dict) else {}
+            self._private_key.forget()
             raise SalesforceAuthenticationFailed(
                 f"the token endpoint refused the JWT bearer assertion (HTTP {response.status_code}): "
                 f"{error.get('error', 'no error code')}: {error.get('error_description', '')}".rstrip(": ")
@@ -161,7 +162,7 @@ class SalesforceClient:
         self._settings = settings
         self._session = session or requests.Session()
         key = private_key or (lambda: private_key_from_secret(settings.private_key_secret))
-        self._tokens = TokenSource(settings, self._session, _cached(key), clock)
+        self._tokens = TokenSource(settings, self._session, _CachedKey(key), clock)
         self._sleep = sleep
         self._api: tuple[AccessToken, Salesforce] | None = None
 
@@ -347,13 +348,18 @@ def _record_id(record_id: str) -> str:
         raise ValueError(f"{record_id[:40]!r} is not a Salesforce record id") from None
 
 
-def _cached(load: Callable[[], str]) -> Callable[[], str]:
-    """Read the key once per process; a failed read is tried again next time."""
-    kept: list[str] = []
+class _CachedKey:
+    """The key, read once per process; read again after a failed read, or once the token endpoint refused it (the
+    secret may have been rotated along with the app's certificate)."""
 
-    def key() -> str:
-        if not kept:
-            kept.append(load())
-        return kept[0]
+    def __init__(self, load: Callable[[], str]) -> None:
+        self._load = load
+        self._key: str | None = None
 
-    return key
+    def __call__(self) -> str:
+        if self._key is None:
+            self._key = self._load()
+        return self._key
+
+    def forget(self) -> None:
+        self._key = None
