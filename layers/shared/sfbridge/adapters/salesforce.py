@@ -162,7 +162,7 @@ class SalesforceClient:
         self._settings = settings
         self._session = session or requests.Session()
         key = private_key or (lambda: private_key_from_secret(settings.private_key_secret))
-        self._tokens = TokenSource(settings, self._session, _CachedKey(key), clock)
+        self._tokens = TokenSource(settings, self._session, key, clock)
         self._sleep = sleep
         self._api: tuple[AccessToken, Salesforce] | None = None
 
