@@ -125,7 +125,7 @@ def test_key_refused_by_the_token_endpoint_is_read_again_so_a_rotated_key_takes_
     assert len(standin.events(EVENT)) == 2
 
 
-def test_assertion_claims_are_consumer_key_username_login_url_and_a_short_expiry(standin):
+def test_assertion_claims_are_consumer_key_username_audience_and_a_short_expiry(standin):
     settings = salesforce_settings(standin, SALESFORCE_LOGIN_HOST="test.salesforce.com")
     tokens = TokenSource(settings, requests.Session(), lambda: app_keys().private_key)
 
@@ -135,6 +135,23 @@ def test_assertion_claims_are_consumer_key_username_login_url_and_a_short_expiry
     assert claims["sub"] == USERNAME
     assert claims["aud"] == "https://test.salesforce.com"
     assert time.time() < claims["exp"] <= time.time() + 180
+
+
+@pytest.mark.parametrize(
+    ("login_host", "audience"),
+    [
+        ("login.salesforce.com", "https://login.salesforce.com"),
+        ("test.salesforce.com", "https://test.salesforce.com"),
+        ("alpenglow.my.salesforce.com", "https://login.salesforce.com"),
+        ("alpenglow--uat.sandbox.my.salesforce.com", "https://test.salesforce.com"),
+        ("127.0.0.1:8443", "https://127.0.0.1:8443"),
+    ],
+)
+def test_audience_is_the_login_or_test_url_even_for_a_my_domain_host(standin, login_host, audience):
+    settings = salesforce_settings(standin, SALESFORCE_LOGIN_HOST=login_host)
+
+    assert settings.audience == audience
+    assert settings.login_url == f"https://{login_host}"
 
 
 def test_token_endpoint_outage_is_retried(standin):

@@ -70,7 +70,7 @@ class SalesforceSettings(Settings):
     login_host: str = Field(
         alias="SALESFORCE_LOGIN_HOST", pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$"
     )
-    """`login.salesforce.com`, `test.salesforce.com` or a My Domain host; the assertion's `aud` is its https URL."""
+    """`login.salesforce.com`, `test.salesforce.com` or the org's My Domain host: where the token is requested."""
     private_key_secret: str = Field(alias="SALESFORCE_PRIVATE_KEY_SECRET", min_length=1)
     """ARN (or name) of the secret whose SecretString is the PEM private key of the app's certificate."""
     api_version: str = Field(default="62.0", alias="SALESFORCE_API_VERSION", pattern=r"^[1-9][0-9]\.0$")
@@ -85,6 +85,18 @@ class SalesforceSettings(Settings):
     @property
     def login_url(self) -> str:
         return f"https://{self.login_host}"
+
+    @property
+    def audience(self) -> str:
+        """The assertion's `aud`: Salesforce accepts `https://login.salesforce.com` for production orgs and
+        `https://test.salesforce.com` for sandboxes, also when the token is requested from a My Domain host.
+        Any other host (an Experience Cloud site's, a stand-in's) is its own audience."""
+        host = self.login_host.lower().partition(":")[0]
+        if host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com"):
+            return "https://test.salesforce.com"
+        if host.endswith(".salesforce.com"):
+            return "https://login.salesforce.com"
+        return self.login_url
 
 
 class JobResultsSettings(Settings):

@@ -1,10 +1,11 @@
 """Salesforce's REST API as the integration user: publish a Platform Event, upsert, update, composite.
 
 Authentication is the OAuth 2.0 JWT bearer flow: an RS256 assertion (`iss` the connected app's consumer key, `sub`
-the integration user, `aud` the login URL, a short `exp`) signed with the private key of the certificate uploaded
-to the app, posted to `https://<login host>/services/oauth2/token`. Salesforce answers with an access token and the
-org's instance URL, and no expiry: the token is kept for `session_seconds`, and a 401 `INVALID_SESSION_ID` fetches
-a new one once. REST calls go through simple-salesforce on one `requests.Session`.
+the integration user, `aud` the login or test URL as `SalesforceSettings.audience` picks it, a short `exp`) signed
+with the private key of the certificate uploaded to the app, posted to `https://<login host>/services/oauth2/token`.
+Salesforce answers with an access token and the org's instance URL, and no expiry: the token is kept for
+`session_seconds`, and a 401 `INVALID_SESSION_ID` fetches a new one once. REST calls go through simple-salesforce on
+one `requests.Session`.
 
 Retried, with exponential backoff and full jitter: HTTP 5xx, `REQUEST_LIMIT_EXCEEDED`, `UNABLE_TO_LOCK_ROW` and
 broken connections. Anything else Salesforce refuses is `SalesforceRejected`, at once, with its error codes and
@@ -114,7 +115,7 @@ class TokenSource:
         claims = {
             "iss": self._settings.consumer_key,
             "sub": self._settings.username,
-            "aud": self._settings.login_url,
+            "aud": self._settings.audience,
             "exp": int(time.time()) + ASSERTION_LIFETIME_SECONDS,
         }
         try:
