@@ -85,6 +85,12 @@ class CalloutEventWorkerSettings(Settings):
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
 
 
+class ArchiveSettings(Settings):
+    """The workers' archive of accepted messages; archiving is off where no bucket is configured."""
+
+    archive_bucket: str | None = Field(default=None, alias="ARCHIVE_BUCKET")
+
+
 class SalesforceSettings(Settings):
     """The connection into Salesforce: a connected app with a certificate, used with the OAuth 2.0 JWT bearer flow."""
 
