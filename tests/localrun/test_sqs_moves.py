@@ -33,7 +33,8 @@ def _queues(sqs: Any) -> tuple[str, str, str]:
 
 def _wait_until_ended(sqs: Any, arn: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
-    while (task := sqs.list_message_move_tasks(SourceArn=arn)["Results"][0])["Status"] == "RUNNING":
+    # CANCELLING is not an end: the task's thread may still be between two moves.
+    while (task := sqs.list_message_move_tasks(SourceArn=arn)["Results"][0])["Status"] in ("RUNNING", "CANCELLING"):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     return dict(task)
