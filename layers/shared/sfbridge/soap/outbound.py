@@ -85,7 +85,7 @@ def redact_session_id(envelope: _Element) -> bool:
     """
     redacted = False
     for element in envelope.iter(ns.SESSION_ID):
-        if "".join(element.itertext()).strip() or len(element):
+        if (element.text or "").strip() or len(element):
             redacted = True
         for child in list(element):
             element.remove(child)

@@ -31,7 +31,8 @@ _local = threading.local()
 class RefuseExternalResources(etree.Resolver):
     """Answers every request for an external resource (DTD, entity, XInclude) with a refusal, never a file."""
 
-    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
+    # lxml calls resolve(url, public_id, context); lxml-stubs leave out the context.
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:  # type: ignore[override]
         raise ForbiddenXmlConstruct(FORBIDDEN_CONSTRUCT)
 
 
