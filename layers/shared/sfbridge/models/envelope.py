@@ -4,7 +4,9 @@ Every id here is already checked and in its 18-character form (`sfbridge.soap.ou
 full read (`sfbridge.models.outbound.OutboundMessage`) carries the same ids in the same order.
 """
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 MAX_NOTIFICATIONS = 100
 """Salesforce sends at most 100 notifications in one Outbound Message."""
@@ -48,3 +50,43 @@ class OutboundEnvelope:
     @property
     def session_id(self) -> str | None:
         return self.header.session_id
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """The SQS body the receiver writes, as `sfbridge.models.outbound.QueuedOutboundMessage` (which the worker
+    validates it with) reads it: the envelope as received, or the S3 key of its claim check.
+
+    The envelope is kept byte for byte (less any SessionId) so that the worker reads exactly what Salesforce sent.
+    """
+
+    organization_id: str
+    action_id: str
+    notification_ids: tuple[str, ...]
+    request_id: str | None = None
+    envelope: str | None = None
+    envelope_s3_key: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    schema_version: int = 1
+
+    def to_json(self) -> str:
+        """The queue message body: JSON, without the fields that are None."""
+        body = {
+            "schema_version": self.schema_version,
+            "organization_id": self.organization_id,
+            "action_id": self.action_id,
+            "notification_ids": list(self.notification_ids),
+            "received_at": self.received_at.isoformat().replace("+00:00", "Z"),
+            "request_id": self.request_id,
+            "envelope": self.envelope,
+            "envelope_s3_key": self.envelope_s3_key,
+        }
+        return json.dumps(
+            {name: value for name, value in body.items() if value is not None},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    def as_claim_check(self, s3_key: str) -> "QueuedMessage":
+        """The same message carrying the S3 key of its envelope instead of the envelope."""
+        return replace(self, envelope=None, envelope_s3_key=s3_key)

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from sfbridge.adapters.message_store import ClaimChecks, OutboundMessageStore
-from sfbridge.config import OutboundReceiverSettings
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
-from sfbridge.models.envelope import OutboundEnvelope
-from sfbridge.models.outbound import QueuedOutboundMessage
+from sfbridge.models.envelope import OutboundEnvelope, QueuedMessage
+from sfbridge.receiver_config import OutboundReceiverSettings
 from sfbridge.soap.outbound import read_envelope, redact_session_id
 from sfbridge.soap.parser import parse_xml
 
@@ -31,8 +30,7 @@ class AcceptedMessage:
 
 def accept_outbound_message(body: bytes, *, token: str | None, settings: OutboundReceiverSettings) -> AcceptedMessage:
     """Every check the receiver makes before it stores a message; raises ClientError (or ServerError) otherwise."""
-    expected_token = settings.endpoint_token.get_secret_value() if settings.endpoint_token else None
-    check_endpoint_token(expected_token, token)
+    check_endpoint_token(settings.endpoint_token, token)
     root = parse_xml(body, max_bytes=settings.max_body_bytes)
     envelope = read_envelope(root)
     organization_id = OrganizationAllowlist.from_csv(settings.allowed_organization_ids).check(envelope.organization_id)
@@ -46,10 +44,10 @@ def receive_outbound_message(
 ) -> Receipt:
     """Validate and store one message; raises ClientError for the caller's faults and ServerError for ours."""
     accepted = accept_outbound_message(body, token=token, settings=settings)
-    queued = QueuedOutboundMessage(
+    queued = QueuedMessage(
         organization_id=accepted.organization_id,
         action_id=accepted.envelope.action_id,
-        notification_ids=[notification.notification_id for notification in accepted.envelope.notifications],
+        notification_ids=tuple(notification.notification_id for notification in accepted.envelope.notifications),
         request_id=request_id,
         envelope=accepted.stored_body.decode(),
     )
