@@ -309,3 +309,19 @@ def test_lower_case_checksum_is_accepted_and_normalized():
     [notification] = parse_outbound_message(body).notifications
 
     assert notification.notification_id == "04l5g0000000500AAA"
+
+
+def test_sobject_before_id_is_read_like_salesforce_order():
+    start = ACCOUNT.index(b"<sObject")
+    end = ACCOUNT.index(b"</sObject>") + len(b"</sObject>")
+    swapped = replace_once(
+        ACCOUNT[:start] + ACCOUNT[end:],
+        b"<Id>04l5g0000000500AAA</Id>",
+        ACCOUNT[start:end] + b"<Id>04l5g0000000500AAA</Id>",
+    )
+
+    [notification] = parse_outbound_message(swapped).notifications
+
+    assert notification.notification_id == "04l5g0000000500AAA"
+    assert notification.record_id == "0015g0000000500AAA"
+    assert notification.fields == parse_outbound_message(ACCOUNT).notifications[0].fields

@@ -32,7 +32,7 @@ _Element = etree._Element
 _NIL = ("true", "1")
 _HEADER_TAGS = frozenset({ns.ORGANIZATION_ID, ns.ACTION_ID, ns.SESSION_ID, ns.ENTERPRISE_URL, ns.PARTNER_URL})
 _NOTIFICATION_PARTS = frozenset({ns.NOTIFICATION_ID, ns.SOBJECT_ELEMENT})
-_RECORD_ID = ns.qname(ns.SOBJECT, "Id")
+_RECORD_IDS = etree.XPath("o:Notification/o:sObject/s:Id", namespaces={"o": ns.OUTBOUND, "s": ns.SOBJECT})
 _ORGANIZATION_PREFIX = "00D"
 _ACTION_PREFIX = "04k"
 _NOTIFICATION_PREFIX = "04l"
@@ -104,9 +104,10 @@ def _read_structure(envelope: _Element) -> tuple[EnvelopeHeader, list[_Item]]:
     header: dict[str, _Element] = {}
     items: list[_Item] = []
     positions: dict[str, int] = {}
+    record_ids = _record_ids_by_sobject(notifications)
     for child in notifications.iterchildren(etree.Element):
         if child.tag == ns.NOTIFICATION:
-            items.append(_notification(child, len(items) + 1, positions))
+            items.append(_notification(child, len(items) + 1, positions, record_ids))
         elif child.tag in _HEADER_TAGS:
             _header_element(header, child, after_notification=bool(items))
         else:
@@ -150,25 +151,45 @@ def _checked_header(header: dict[str, _Element]) -> EnvelopeHeader:
     )
 
 
-def _notification(item: _Element, position: int, positions: dict[str, int]) -> _Item:
+def _record_ids_by_sobject(notifications: _Element) -> dict[_Element, list[_Element]]:
+    """Every sObject's `Id` fields, found in one XPath pass (scanning each sObject's fields costs far more)."""
+    found: dict[_Element, list[_Element]] = {}
+    elements: list[_Element] = _RECORD_IDS(notifications)  # type: ignore[assignment]  # a node-set, always
+    for record_id in elements:
+        sobject = record_id.getparent()
+        if sobject is not None:
+            found.setdefault(sobject, []).append(record_id)
+    return found
+
+
+def _notification(
+    item: _Element, position: int, positions: dict[str, int], record_ids: dict[_Element, list[_Element]]
+) -> _Item:
     where = f"Notification {position}"
+    notification_id_element, sobject = _parts(item, where)
+    notification_id = _salesforce_id(notification_id_element, where, "Id", _NOTIFICATION_PREFIX)
+    if notification_id in positions:
+        raise InvalidEnvelope(f"{where} repeats the Id of Notification {positions[notification_id]}")
+    positions[notification_id] = position
+    if sobject is None:
+        raise InvalidEnvelope(f"{where} has no sObject")
+    fields = record_ids.get(sobject, [])
+    if len(fields) > 1:
+        raise InvalidEnvelope(f"{where}: sObject holds {len(fields)} Id fields")
+    record_id = _salesforce_id(fields[0], f"{where}: sObject", "Id") if fields else None
+    return NotificationRef(notification_id, _sobject_type(sobject, where), record_id), sobject
+
+
+def _parts(item: _Element, where: str) -> tuple[_Element | None, _Element | None]:
+    """A Notification's one Id and one sObject; anything else in it is refused."""
+    if len(item) == 2 and item[0].tag == ns.NOTIFICATION_ID and item[1].tag == ns.SOBJECT_ELEMENT:
+        return item[0], item[1]  # as Salesforce sends it; the loop below reaches the same answer, slower
     parts: dict[str, list[_Element]] = {tag: [] for tag in _NOTIFICATION_PARTS}
     for child in item.iterchildren(etree.Element):
         if child.tag not in parts:
             raise InvalidEnvelope(f"{where} holds an unexpected element {_name(child)}")
         parts[child.tag].append(child)
-    notification_id = _salesforce_id(_single(parts[ns.NOTIFICATION_ID], where), where, "Id", _NOTIFICATION_PREFIX)
-    if notification_id in positions:
-        raise InvalidEnvelope(f"{where} repeats the Id of Notification {positions[notification_id]}")
-    positions[notification_id] = position
-    sobject = _single(parts[ns.SOBJECT_ELEMENT], where)
-    if sobject is None:
-        raise InvalidEnvelope(f"{where} has no sObject")
-    record_ids = list(sobject.iterchildren(_RECORD_ID))
-    if len(record_ids) > 1:
-        raise InvalidEnvelope(f"{where}: sObject holds {len(record_ids)} Id fields")
-    record_id = _salesforce_id(record_ids[0], f"{where}: sObject", "Id") if record_ids else None
-    return NotificationRef(notification_id, _sobject_type(sobject, where), record_id), sobject
+    return _single(parts[ns.NOTIFICATION_ID], where), _single(parts[ns.SOBJECT_ELEMENT], where)
 
 
 def _single(elements: list[_Element], where: str) -> _Element | None:
