@@ -19,7 +19,7 @@ def main() -> int:
     for problem in report.problems[:50]:
         print(problem)
     print(report.summary())
-    print("faults by mutation:", dict(sorted(report.mutations.items())))
+    print("cases by mutation:", dict(sorted(report.mutations.items())))
     return 1 if report.problems else 0
 
 
