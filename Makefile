@@ -13,8 +13,9 @@ SAM := $(TOOLS)/bin/sam
 STACK_ENV ?= dev
 PARAMS ?=
 PYTEST_ARGS ?=
+FUZZ_ARGS ?=
 
-.PHONY: help run test check format lint types validate build deploy bench sobjects clean
+.PHONY: help run test check format lint types validate build deploy bench fuzz sobjects clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,6 +69,9 @@ deploy: build ## sam deploy to STACK_ENV (default dev, see samconfig.toml)
 
 bench: $(PY) ## Benchmarks; writes bench/results.json
 	$(PY) -m bench
+
+fuzz: $(PY) ## Post 10,000 valid and mutated Outbound Messages through receiver and worker (FUZZ_ARGS="--seed 7")
+	$(PY) -m fuzz $(FUZZ_ARGS)
 
 sobjects: $(PY) ## Regenerate layers/shared/sfbridge/sobjects.py from the Outbound Message WSDLs in events/wsdl/
 	$(PY) -m sfbridge.codegen $(sort $(wildcard events/wsdl/*.wsdl)) -o layers/shared/sfbridge/sobjects.py

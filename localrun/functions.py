@@ -1,7 +1,8 @@
 """The template's functions as Python callables: the same `lambda_handler` Lambda calls, with its environment.
 
-One process hosts every function, so invocations take turns under one process-wide lock (a Lambda execution
-environment also runs one invocation at a time), and each sees its own environment through `localrun.environ`.
+Each function has its own execution environment, as on Lambda: one lock per function, so a function runs one
+invocation at a time while different functions never wait for each other (an Outbound Message is answered while the
+worker runs a batch). Each invocation sees its own function's environment through `localrun.environ`.
 """
 
 import importlib.util
@@ -23,7 +24,6 @@ from localrun.environ import function_environment, install
 from localrun.template import ACCOUNT_ID
 
 log = logging.getLogger("localrun")
-_INVOCATION_LOCK = threading.RLock()
 
 Handler = Callable[[Any, Any], Any]
 
@@ -114,7 +114,7 @@ class InvocationError(Exception):
 
 
 class FunctionHost:
-    """Loads handlers from their files and invokes them, one invocation at a time."""
+    """Loads handlers from their files and invokes them, one invocation at a time per function."""
 
     def __init__(self, functions: Mapping[str, FunctionSpec], extra_environment: Mapping[str, str]) -> None:
         install()
@@ -122,6 +122,9 @@ class FunctionHost:
         self._extra_environment = dict(extra_environment)
         self._handlers: dict[str, Handler] = {}
         self._loading = threading.Lock()
+        # One execution environment per function. Re-entrant: a state machine task may call back into the function
+        # whose invocation is waiting for it, on the same thread.
+        self._environments = {logical_id: threading.RLock() for logical_id in self.functions}
 
     def environment(self, spec: FunctionSpec) -> dict[str, str]:
         """The function's variables, then what the Lambda runtime sets (it wins, as reserved names do)."""
@@ -143,35 +146,37 @@ class FunctionHost:
     def warm(self) -> None:
         """Import every handler now, under its function's environment, as Lambda's init phase would."""
         for spec in self.functions.values():
-            with self._turn(wait=True), function_environment(self.environment(spec)):
+            with self._turn(spec.logical_id, wait=True), function_environment(self.environment(spec)):
                 self._handler(spec)
 
     def invoke(self, logical_id: str, event: Any, *, wait: bool = True) -> Any:
         """Call the handler with a JSON copy of `event`; return its JSON-round-tripped result, or raise its error.
 
         `wait=False` is for invocations another invocation may be waiting for (a state machine's Lambda task):
-        they run even when the lock is taken, instead of waiting for a holder that is waiting for them.
+        they run even when their function's environment is busy, instead of waiting for a holder that is waiting
+        for them. The logged duration is the invocation's own, from after its environment was free.
         """
         spec = self.functions[logical_id]
         payload = json.loads(json.dumps(event))
-        context = LocalContext(spec.name, spec.arn, spec.memory_size, str(uuid.uuid4()), spec.timeout)
-        with self._turn(wait=wait), function_environment(self.environment(spec)):
+        with self._turn(logical_id, wait=wait), function_environment(self.environment(spec)):
+            context = LocalContext(spec.name, spec.arn, spec.memory_size, str(uuid.uuid4()), spec.timeout)
             try:
                 result = self._handler(spec)(payload, context)
             except Exception as error:
                 _log_invocation(spec, context, f"raised {type(error).__name__}: {error}")
                 raise
-        _log_invocation(spec, context, describe_result(result))
+            _log_invocation(spec, context, describe_result(result))
         return _json_result(result)
 
     @contextmanager
-    def _turn(self, *, wait: bool) -> Iterator[None]:
-        acquired = _INVOCATION_LOCK.acquire(blocking=wait)
+    def _turn(self, logical_id: str, *, wait: bool) -> Iterator[None]:
+        environment = self._environments[logical_id]
+        acquired = environment.acquire(blocking=wait)
         try:
             yield
         finally:
             if acquired:
-                _INVOCATION_LOCK.release()
+                environment.release()
 
     def _handler(self, spec: FunctionSpec) -> Handler:
         # Its own lock: a state machine's task may need a handler while the warm-up holds the invocation lock.

@@ -28,6 +28,7 @@ from localrun.pollers import SqsPollers
 from localrun.sqs_moves import enable_message_move_tasks
 from localrun.stack import LocalStack
 from localrun.stepfunctions import enable_execution
+from localrun.tap import TapTrimmer
 from localrun.template import REGION, TemplateError, parse_parameter_overrides
 
 log = logging.getLogger("localrun")
@@ -72,8 +73,11 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     emitter.start()
     running.callback(emitter.stop)
     tap_url = stack.add_bus_tap()
+    trimmer = TapTrimmer(stack.target.client("sqs"), tap_url)
+    trimmer.start()
+    running.callback(trimmer.stop)
     # Lambda's init phase, for every function, while the first requests wait for it (as on a cold start).
-    threading.Thread(target=stack.warm, name="warm", daemon=True).start()
+    threading.Thread(target=_warm_then_freeze, args=(stack,), name="warm", daemon=True).start()
     pollers = SqsPollers(stack.target.client("sqs"), stack.sqs_sources, stack.invoke, region=stack.region)
     pollers.start()
     running.callback(pollers.stop)
@@ -83,6 +87,13 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     stack.api_base_url = api.url
     record_stack(stack)
     return api.url, tap_url, stack, endpoint
+
+
+def _warm_then_freeze(stack: LocalStack) -> None:
+    """Import every handler, then move what start-up allocated (modules, the template, moto's models) out of the
+    garbage collector's reach: a long run's collections then scan only what the run itself keeps alive."""
+    stack.warm()
+    gc.freeze()
 
 
 def _use_local_endpoint(endpoint: str) -> None:

@@ -11,6 +11,7 @@ from lxml import etree
 from localrun.stack import LocalStack
 from sfbridge.observability import logger
 from sfbridge.soap import responses
+from sfbridge.soap.parser import FORBIDDEN_CONSTRUCT
 from tests.support import (
     SAMPLE_ORGANIZATION_ID,
     load_body,
@@ -197,9 +198,9 @@ BAD_INPUTS = {
     "truncated": (ACCOUNT[:700], "not well-formed"),
     "xxe": (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + ACCOUNT[39:],
-        "DOCTYPE declarations are not allowed",
+        FORBIDDEN_CONSTRUCT,
     ),
-    "external-dtd": (b'<!DOCTYPE r SYSTEM "http://127.0.0.1:9/x.dtd"><r/>', "DOCTYPE declarations are not allowed"),
+    "external-dtd": (b'<!DOCTYPE r SYSTEM "http://127.0.0.1:9/x.dtd"><r/>', FORBIDDEN_CONSTRUCT),
     "soap12": (
         ACCOUNT.replace(b"http://schemas.xmlsoap.org/soap/envelope/", b"http://www.w3.org/2003/05/soap-envelope"),
         "SOAP 1.2 envelope",
@@ -225,6 +226,23 @@ BAD_INPUTS = {
     "invalid-utf8": (ACCOUNT.replace("Kraków".encode(), "Krak\xf3w".encode("latin-1")), "not valid UTF-8"),
     "oversized": (ACCOUNT + b" " * (3 * 1024 * 1024), "the limit is 3145728 bytes"),
     "too-many-notifications": (with_one_notification_too_many(), "101 Notification elements"),
+    # The four cases a fuzz run found acked and then refused by the worker (issue 13).
+    "nil-notification-id": (
+        replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", b'<Id xsi:nil="true">04l5g0000000500AAA</Id>'),
+        "Notification 1 has no Id (xsi:nil)",
+    ),
+    "id-split-by-an-element": (
+        replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", b"<Id>04l5g0<b/>000000500AAA</Id>"),
+        "Notification 1: Id holds an element",
+    ),
+    "notification-id-of-256-kib": (
+        replace_once(ACCOUNT, b"<Id>04l5g0000000500AAA</Id>", b"<Id>04l" + b"A" * 262_144 + b"</Id>"),
+        "Notification 1: Id is not a Salesforce ID",
+    ),
+    "bom-then-latin1-declaration": (
+        b"\xef\xbb\xbf" + ACCOUNT.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"', 1),
+        "XML declaration names encoding 'ISO-8859-1'",
+    ),
 }
 
 

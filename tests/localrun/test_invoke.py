@@ -1,5 +1,9 @@
 """LocalStack.invoke: the real handler, its resolved environment, a Lambda-like context, its errors."""
 
+import logging
+import sys
+import threading
+
 import pytest
 from moto import mock_aws
 
@@ -39,3 +43,50 @@ def test_functions_have_their_code_handler_and_timeout(fixture_stack: LocalStack
 
     assert (spec.code_uri.name, spec.handler, spec.timeout) == ("double", "app.lambda_handler", 5)
     assert spec.arn == "arn:aws:lambda:us-east-1:123456789012:function:DoubleFunction"
+
+
+def _held_batch(stack: LocalStack) -> tuple[threading.Thread, threading.Event]:
+    """A ConsumerFunction invocation that runs until the returned event is set, on its own thread."""
+    stack.warm()
+    release = sys.modules["localrun_function_ConsumerFunction"].RELEASE
+    release.clear()
+    held = threading.Thread(target=stack.invoke, args=("ConsumerFunction", {"Records": [_record("hold")]}))
+    held.start()
+    return held, release
+
+
+def _record(body: str) -> dict[str, str]:
+    return {"messageId": body, "body": body}
+
+
+def test_a_busy_function_never_holds_up_another(fixture_stack: LocalStack) -> None:
+    held, release = _held_batch(fixture_stack)
+    try:
+        result = fixture_stack.invoke("DoubleFunction", {"value": 3})
+
+        assert result["value"] == 6
+        assert held.is_alive(), "DoubleFunction waited for ConsumerFunction's batch"
+    finally:
+        release.set()
+        held.join(10)
+
+
+def test_one_function_runs_one_invocation_at_a_time_and_logs_its_own_duration(
+    fixture_stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    held, release = _held_batch(fixture_stack)
+    waiting = threading.Thread(target=fixture_stack.invoke, args=("ConsumerFunction", {"Records": [_record("ok")]}))
+    with caplog.at_level(logging.INFO, logger="localrun"):
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "a second invocation ran while the function's environment was busy"
+        release.set()
+        held.join(10)
+        waiting.join(10)
+
+    durations = [
+        float(r.getMessage().split()[2]) for r in caplog.records if "batch item failures" not in r.getMessage()
+    ]
+    # Two invocations logged; the one that waited half a second reports only its own run.
+    assert len(durations) == 2
+    assert min(durations) < 500

@@ -1,10 +1,15 @@
 """Function settings: the environment is validated at invocation and errors name variables, never values."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from pydantic import model_validator
 
 from sfbridge.config import OutboundReceiverSettings, Settings
 from sfbridge.exceptions import ConfigurationError
+from tests.support import ROOT
 
 RECEIVER_ENV = {
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
@@ -49,3 +54,31 @@ def test_model_level_rule_failure_is_a_configuration_error_too():
 
     with pytest.raises(ConfigurationError, match="first and second go together"):
         Paired.from_env({"first": "x"})
+
+
+def test_receiver_settings_load_without_pydantic():
+    probe = (
+        "import sys; from sfbridge.receiver_config import OutboundReceiverSettings; "
+        "import sfbridge.outbound.endpoint; print('pydantic' in sys.modules)"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "shared"), "POWERTOOLS_SERVICE_NAME": "test"}
+
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environment, check=True)
+
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MAX_BODY_BYTES", "0"), ("MAX_BODY_BYTES", "ten"), ("MAX_QUEUE_MESSAGE_BYTES", "1024")],
+)
+def test_receiver_limits_below_their_floor_or_not_numbers_are_refused(name, value):
+    with pytest.raises(ConfigurationError, match=name):
+        OutboundReceiverSettings.from_env({**RECEIVER_ENV, name: value})
+
+
+def test_receiver_token_is_kept_but_never_shown():
+    settings = OutboundReceiverSettings.from_env(RECEIVER_ENV)
+
+    assert settings.endpoint_token == "super-secret-token-value-0123"
+    assert "super-secret" not in repr(settings)

@@ -4,9 +4,18 @@ import os
 from collections.abc import Mapping
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Json, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
 from sfbridge.exceptions import ConfigurationError
+from sfbridge.receiver_config import OutboundReceiverSettings
+
+__all__ = [
+    "CalloutApiSettings",
+    "CalloutEventWorkerSettings",
+    "OutboundReceiverSettings",
+    "OutboundWorkerSettings",
+    "Settings",
+]
 
 
 class Settings(BaseModel):
@@ -22,15 +31,6 @@ class Settings(BaseModel):
             # Name the variables, never their values: some of them are secrets.
             names = ", ".join(".".join(map(str, error["loc"])) or error["msg"] for error in exc.errors())
             raise ConfigurationError(f"{cls.__name__}: invalid or missing environment: {names}") from exc
-
-
-class OutboundReceiverSettings(Settings):
-    queue_url: str = Field(alias="OUTBOUND_QUEUE_URL")
-    claim_check_bucket: str = Field(alias="CLAIM_CHECK_BUCKET")
-    allowed_organization_ids: str = Field(alias="ALLOWED_ORGANIZATION_IDS")
-    endpoint_token: SecretStr | None = Field(default=None, alias="ENDPOINT_TOKEN")
-    max_body_bytes: int = Field(default=3 * 1024 * 1024, alias="MAX_BODY_BYTES", gt=0)
-    max_queue_message_bytes: int = Field(default=262_144, alias="MAX_QUEUE_MESSAGE_BYTES", gt=1024)
 
 
 class OutboundWorkerSettings(Settings):

@@ -1,13 +1,17 @@
 """Durable storage for accepted Outbound Messages: SQS, with an S3 claim check when a message is too big."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sfbridge.adapters.aws import client
 from sfbridge.exceptions import StoreUnavailable
-from sfbridge.models.outbound import QueuedOutboundMessage
+from sfbridge.models.envelope import QueuedMessage
 from sfbridge.observability import logger
+
+if TYPE_CHECKING:  # the receiver writes `QueuedMessage` and never imports pydantic; the worker reads the model
+    from sfbridge.models.outbound import QueuedOutboundMessage
 
 
 class ClaimChecks:
@@ -16,7 +20,7 @@ class ClaimChecks:
     def __init__(self, bucket: str) -> None:
         self._bucket = bucket
 
-    def put(self, message: QueuedOutboundMessage) -> str:
+    def put(self, message: QueuedMessage) -> str:
         day = message.received_at.strftime("%Y/%m/%d")
         key = f"outbound-messages/{message.organization_id}/{day}/{message.request_id or uuid.uuid4()}.xml"
         try:
@@ -37,7 +41,7 @@ class ClaimChecks:
         except (BotoCoreError, ClientError):
             logger.warning("claim check left behind after enqueue failure", s3_key=key)
 
-    def envelope(self, message: QueuedOutboundMessage) -> bytes:
+    def envelope(self, message: "QueuedOutboundMessage") -> bytes:
         """The envelope bytes of a queued message, inline or fetched from its claim check."""
         if message.envelope is not None:
             return message.envelope.encode()
@@ -53,14 +57,13 @@ class OutboundMessageStore:
         self._claim_checks = claim_checks
         self._max_message_bytes = max_message_bytes
 
-    def store(self, message: QueuedOutboundMessage) -> str:
+    def store(self, message: QueuedMessage) -> str:
         """Write the message durably and return the SQS message id; raise `StoreUnavailable` on any failure."""
-        body = message.model_dump_json(exclude_none=True)
+        body = message.to_json()
         claim_key = None
         if len(body.encode()) > self._max_message_bytes:
             claim_key = self._claim_checks.put(message)
-            reference = message.model_copy(update={"envelope": None, "envelope_s3_key": claim_key})
-            body = reference.model_dump_json(exclude_none=True)
+            body = message.as_claim_check(claim_key).to_json()
         try:
             response = client("sqs").send_message(QueueUrl=self._queue_url, MessageBody=body)
         except (BotoCoreError, ClientError) as exc:

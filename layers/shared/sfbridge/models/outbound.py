@@ -1,34 +1,37 @@
-"""Outbound Message models: what Salesforce sent, and what the receiver hands to the worker."""
+"""Outbound Message models: what the worker reads from a stored message (the receiver's side is `models.envelope`)."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 
-MAX_NOTIFICATIONS = 100
-"""Salesforce sends at most 100 notifications in one Outbound Message."""
+from sfbridge.domain.ids import to_18
+from sfbridge.models.envelope import MAX_NOTIFICATIONS
 
 VERSION_FIELDS = ("SystemModstamp", "LastModifiedDate")
 
 
-class NotificationRef(BaseModel):
-    """A notification as the receiver checks it: which one, and of which sObject type."""
+class Notification(BaseModel):
+    """One changed record. `fields` holds every field sent, by API name, as text; nil becomes None.
+
+    `notification_id` and `record_id` are the 18-character forms of the ids Salesforce sent (`fields["Id"]` keeps
+    the record id as sent); they are the idempotency and version keys.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     notification_id: str
     sobject_type: str
-
-
-class Notification(NotificationRef):
-    """One changed record. `fields` holds every field sent, by API name, as text; nil becomes None."""
-
     fields: dict[str, str | None]
+    record_id: str | None = None
 
-    @property
-    def record_id(self) -> str | None:
-        return self.fields.get("Id")
+    @model_validator(mode="before")
+    @classmethod
+    def _record_id_from_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("record_id") is None and (data.get("fields") or {}).get("Id"):
+            return {**data, "record_id": to_18(data["fields"]["Id"])}
+        return data
 
     @property
     def record_version(self) -> str | None:
@@ -55,15 +58,6 @@ class MessageHeader(BaseModel):
     session_id: SecretStr | None = Field(default=None, exclude=True, repr=False)
     enterprise_url: str | None = None
     partner_url: str | None = None
-
-
-class OutboundEnvelope(MessageHeader):
-    """What the receiver validates before it stores a message: the header and each notification's id and type.
-
-    Field values are read by the worker (`OutboundMessage`): the receiver stays fast on Salesforce's clock.
-    """
-
-    notifications: Annotated[list[NotificationRef], Field(min_length=1, max_length=MAX_NOTIFICATIONS)]
 
 
 class OutboundMessage(MessageHeader):

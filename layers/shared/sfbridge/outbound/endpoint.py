@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sfbridge.config import OutboundReceiverSettings
 from sfbridge.exceptions import InvalidEncoding, SfbridgeError
 from sfbridge.observability import logger, metrics
 from sfbridge.outbound.receive import receive_outbound_message
+from sfbridge.receiver_config import OutboundReceiverSettings
 from sfbridge.soap import responses
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from sfbridge.adapters.message_store import ClaimChecks, OutboundMessageStore
-from sfbridge.config import OutboundReceiverSettings
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
-from sfbridge.models.outbound import QueuedOutboundMessage
+from sfbridge.models.envelope import OutboundEnvelope, QueuedMessage
+from sfbridge.receiver_config import OutboundReceiverSettings
 from sfbridge.soap.outbound import read_envelope, redact_session_id
 from sfbridge.soap.parser import parse_xml
 
@@ -19,23 +19,37 @@ class Receipt:
     queue_message_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class AcceptedMessage:
+    """A message the receiver accepts: its checked envelope, and the bytes it stores (any SessionId blanked)."""
+
+    organization_id: str
+    envelope: OutboundEnvelope
+    stored_body: bytes
+
+
+def accept_outbound_message(body: bytes, *, token: str | None, settings: OutboundReceiverSettings) -> AcceptedMessage:
+    """Every check the receiver makes before it stores a message; raises ClientError (or ServerError) otherwise."""
+    check_endpoint_token(settings.endpoint_token, token)
+    root = parse_xml(body, max_bytes=settings.max_body_bytes)
+    envelope = read_envelope(root)
+    organization_id = OrganizationAllowlist.from_csv(settings.allowed_organization_ids).check(envelope.organization_id)
+    if redact_session_id(root):
+        body = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=True)
+    return AcceptedMessage(organization_id, envelope, body)
+
+
 def receive_outbound_message(
     body: bytes, *, token: str | None, request_id: str, settings: OutboundReceiverSettings
 ) -> Receipt:
     """Validate and store one message; raises ClientError for the caller's faults and ServerError for ours."""
-    expected_token = settings.endpoint_token.get_secret_value() if settings.endpoint_token else None
-    check_endpoint_token(expected_token, token)
-    envelope = parse_xml(body, max_bytes=settings.max_body_bytes)
-    message = read_envelope(envelope)
-    organization_id = OrganizationAllowlist.from_csv(settings.allowed_organization_ids).check(message.organization_id)
-    if redact_session_id(envelope):
-        body = etree.tostring(envelope.getroottree(), encoding="UTF-8", xml_declaration=True)
-    queued = QueuedOutboundMessage(
-        organization_id=organization_id,
-        action_id=message.action_id,
-        notification_ids=[notification.notification_id for notification in message.notifications],
+    accepted = accept_outbound_message(body, token=token, settings=settings)
+    queued = QueuedMessage(
+        organization_id=accepted.organization_id,
+        action_id=accepted.envelope.action_id,
+        notification_ids=tuple(notification.notification_id for notification in accepted.envelope.notifications),
         request_id=request_id,
-        envelope=body.decode(),
+        envelope=accepted.stored_body.decode(),
     )
     store = OutboundMessageStore(
         queue_url=settings.queue_url,
@@ -43,4 +57,4 @@ def receive_outbound_message(
         max_message_bytes=settings.max_queue_message_bytes,
     )
     message_id = store.store(queued)
-    return Receipt(organization_id, len(message.notifications), message_id)
+    return Receipt(accepted.organization_id, len(accepted.envelope.notifications), message_id)
