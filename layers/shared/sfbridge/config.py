@@ -10,10 +10,17 @@ from sfbridge.exceptions import ConfigurationError
 from sfbridge.receiver_config import OutboundReceiverSettings
 
 __all__ = [
-    "CalloutApiSettings",
+    "ArchiveSettings",
     "CalloutEventWorkerSettings",
+    "CalloutIdempotencySettings",
+    "EventRouteSettings",
+    "JobResultsSettings",
+    "JobRouteSettings",
+    "JobStatusSettings",
+    "OperationRouteSettings",
     "OutboundReceiverSettings",
     "OutboundWorkerSettings",
+    "SalesforceSettings",
     "Settings",
 ]
 
