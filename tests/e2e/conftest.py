@@ -83,7 +83,7 @@ class LocalRun:
     def sqs(self) -> Any:
         return boto3.client("sqs", endpoint_url=self.moto_endpoint, region_name="us-east-1")
 
-    def wait_until_idle(self, timeout: float = 15) -> None:
+    def wait_until_idle(self, timeout: float = 60) -> None:
         """Until no event source queue holds a message, visible or being processed."""
         sqs = self.sqs()
         deadline = time.monotonic() + timeout
