@@ -43,6 +43,27 @@ def resolve_language_extensions(template: dict[str, Any], parameters: Mapping[st
     return resolved
 
 
+def rule_failures(**overrides: str) -> list[str]:
+    """The `AssertDescription`s of the template's Rules that refuse these parameter values, as CloudFormation would."""
+    template = source_template()
+    conditions = _Conditions({}, parameter_values(template, overrides))
+    failures = []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not conditions.evaluate(rule["RuleCondition"]):
+            continue
+        failures += [
+            item["AssertDescription"] for item in rule["Assertions"] if not conditions.evaluate(item["Assert"])
+        ]
+    return failures
+
+
+def conditions_holding(**overrides: str) -> set[str]:
+    """The names of the template's Conditions that hold for these parameter values."""
+    template = source_template()
+    conditions = _Conditions(template.get("Conditions", {}), parameter_values(template, overrides))
+    return {name for name in template.get("Conditions", {}) if conditions.holds(name)}
+
+
 def deployed_template(**overrides: str) -> dict[str, Any]:
     """The CloudFormation template (after both transforms) for these parameter overrides."""
     template = source_template()
@@ -82,6 +103,9 @@ class _Conditions:
             return self.resolve(if_true if self.holds(name) else if_false)
         resolved = {key: self.resolve(value) for key, value in node.items()}
         return {key: value for key, value in resolved.items() if value is not _DROP}
+
+    def evaluate(self, expression: Any) -> Any:
+        return self._evaluate(expression)
 
     def _evaluate(self, expression: Any) -> Any:
         if not isinstance(expression, dict):

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CASE_ESCALATED, ORDER_PLACED, body_of, with_headers, with_json_body
 
 API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
@@ -14,7 +14,7 @@ API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    return LocalStack.deploy(str(TEMPLATE))
+    return LocalStack.deploy(str(TEMPLATE), overrides=UNAUTHENTICATED)
 
 
 def _post(stack: LocalStack, event: dict) -> tuple[int, dict, dict]:

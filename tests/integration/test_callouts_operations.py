@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CREDIT_CHECK, body_of, credit_exposure_items, with_headers, with_json_body
 
 API = "CalloutApiFunction"
@@ -21,7 +21,9 @@ def emulation(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    stack = LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "poll"})
+    stack = LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": "poll"}
+    )
     _seed(stack)
     return stack
 
@@ -39,7 +41,9 @@ def _check(stack: LocalStack, **changes: object) -> tuple[int, dict, dict]:
 
 
 def test_credit_within_the_available_credit_is_approved_by_either_sync_call(aws, emulation):
-    stack = LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": emulation})
+    stack = LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": emulation}
+    )
     _seed(stack)
 
     response = stack.invoke(API, load_event(CREDIT_CHECK))

@@ -4,7 +4,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Json, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError, field_validator, model_validator
 
 from sfbridge.exceptions import ConfigurationError
 
@@ -28,9 +28,24 @@ class OutboundReceiverSettings(Settings):
     queue_url: str = Field(alias="OUTBOUND_QUEUE_URL")
     claim_check_bucket: str = Field(alias="CLAIM_CHECK_BUCKET")
     allowed_organization_ids: str = Field(alias="ALLOWED_ORGANIZATION_IDS")
-    endpoint_token: SecretStr | None = Field(default=None, alias="ENDPOINT_TOKEN")
+    endpoint_token_secret: str | None = Field(default=None, alias="ENDPOINT_TOKEN_SECRET")
+    """ARN of the Secrets Manager secret holding the accepted tokens; empty only with `allow_unauthenticated`."""
+    endpoint_token_cache_seconds: int = Field(default=300, alias="ENDPOINT_TOKEN_CACHE_SECONDS", ge=0, le=3600)
+    allow_unauthenticated: bool = Field(default=False, alias="ALLOW_UNAUTHENTICATED")
     max_body_bytes: int = Field(default=3 * 1024 * 1024, alias="MAX_BODY_BYTES", gt=0)
     max_queue_message_bytes: int = Field(default=262_144, alias="MAX_QUEUE_MESSAGE_BYTES", gt=1024)
+
+    @field_validator("endpoint_token_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+    @model_validator(mode="after")
+    def _authenticated_unless_opted_out(self) -> Self:
+        # Fail closed: a receiver that lost its secret must not quietly accept unauthenticated messages.
+        if self.endpoint_token_secret is None and not self.allow_unauthenticated:
+            raise ValueError("ENDPOINT_TOKEN_SECRET is required unless ALLOW_UNAUTHENTICATED is true")
+        return self
 
 
 class OutboundWorkerSettings(Settings):

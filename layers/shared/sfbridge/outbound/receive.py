@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from sfbridge.adapters.endpoint_tokens import read_endpoint_tokens
 from sfbridge.adapters.message_store import ClaimChecks, OutboundMessageStore
 from sfbridge.config import OutboundReceiverSettings
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
@@ -23,8 +24,7 @@ def receive_outbound_message(
     body: bytes, *, token: str | None, request_id: str, settings: OutboundReceiverSettings
 ) -> Receipt:
     """Validate and store one message; raises ClientError for the caller's faults and ServerError for ours."""
-    expected_token = settings.endpoint_token.get_secret_value() if settings.endpoint_token else None
-    check_endpoint_token(expected_token, token)
+    _authenticate(token, settings)
     envelope = parse_xml(body, max_bytes=settings.max_body_bytes)
     message = read_envelope(envelope)
     organization_id = OrganizationAllowlist.from_csv(settings.allowed_organization_ids).check(message.organization_id)
@@ -44,3 +44,11 @@ def receive_outbound_message(
     )
     message_id = store.store(queued)
     return Receipt(organization_id, len(message.notifications), message_id)
+
+
+def _authenticate(token: str | None, settings: OutboundReceiverSettings) -> None:
+    """The endpoint token, checked before the body is parsed: an unauthenticated caller never reaches the parser."""
+    if settings.endpoint_token_secret is None:
+        return  # the settings allow this only with ALLOW_UNAUTHENTICATED (AllowUnauthenticatedOutboundMessages)
+    accepted = read_endpoint_tokens(settings.endpoint_token_secret, max_age=settings.endpoint_token_cache_seconds)
+    check_endpoint_token(accepted, token)
