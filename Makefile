@@ -14,7 +14,7 @@ STACK_ENV ?= dev
 PARAMS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help run test check format lint types validate build deploy bench sobjects clean
+.PHONY: help run test check format lint types validate build deploy bench sobjects lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,11 @@ bench: $(PY) ## Benchmarks; writes bench/results.json
 
 sobjects: $(PY) ## Regenerate layers/shared/sfbridge/sobjects.py from the Outbound Message WSDLs in events/wsdl/
 	$(PY) -m sfbridge.codegen $(sort $(wildcard events/wsdl/*.wsdl)) -o layers/shared/sfbridge/sobjects.py
+
+lock: $(PY) ## Pin layers/dependencies/requirements.txt, with hashes, for Python 3.13 on arm64 from requirements.in
+	$(VENV)/bin/uv pip compile layers/dependencies/requirements.in --quiet --generate-hashes --python-version 3.13 \
+		--python-platform aarch64-manylinux2014 --custom-compile-command "make lock" \
+		-o layers/dependencies/requirements.txt
 
 clean: ## Remove virtual environments and build output
 	rm -rf $(VENV) $(TOOLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache
