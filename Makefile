@@ -10,11 +10,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
 SAM := $(TOOLS)/bin/sam
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+SCAN_DIR := .aws-sam/scan
 STACK_ENV ?= dev
 PARAMS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help run test check format lint types validate build deploy bench sobjects lock clean
+.PHONY: help run test check format lint types validate build deploy bench sobjects lock scan clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +35,12 @@ $(SAM): tools-requirements.txt
 	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS)/bin/python -m pip install --quiet -r tools-requirements.txt
 	@touch $(SAM)
+
+$(CHECKOV): checkov-requirements.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found" >&2; exit 1; }
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r checkov-requirements.txt
+	@touch $(CHECKOV)
 
 run: $(PY) ## Serve every API route of template.yaml on http://127.0.0.1:3000 (PARAMS="Key=Value ...")
 	$(PY) -m localrun --template template.yaml --port 3000 $(if $(PARAMS),--parameter-overrides "$(PARAMS)")
@@ -54,7 +63,13 @@ validate: $(PY) $(SAM) ## Validate template.yaml with cfn-lint and sam validate 
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 
-check: lint types validate test ## The one gate: format, lint, types, template validation, tests
+scan: $(PY) $(CHECKOV) ## checkov on the deployed template of each CalloutAuth mode (skips: template.yaml Metadata)
+	rm -rf $(SCAN_DIR)
+	$(PY) -m tests.infrastructure.sam_transform $(SCAN_DIR)
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --directory $(SCAN_DIR) \
+		$$($(PY) -m tests.infrastructure.sam_transform --skip-check-args)
+
+check: lint types validate scan test ## The one gate: format, lint, types, template validation, IaC scan, tests
 
 build: $(SAM) ## sam build (no container; python3.13 from PYTHON313)
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build --template template.yaml
@@ -74,4 +89,4 @@ lock: $(PY) ## Pin layers/dependencies/requirements.txt, with hashes, for Python
 		-o layers/dependencies/requirements.txt
 
 clean: ## Remove virtual environments and build output
-	rm -rf $(VENV) $(TOOLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -15,7 +15,14 @@ import pytest
 import sfbridge.adapters.message_store as message_store
 from sfbridge.adapters.message_store import ClaimChecks
 from sfbridge.models.outbound import QueuedOutboundMessage
-from tests.infrastructure.sam_transform import conditions_holding, deployed_template, rule_failures, source_template
+from tests.infrastructure.sam_transform import (
+    conditions_holding,
+    deployed_template,
+    rule_failures,
+    skip_check_args,
+    source_template,
+    write_deployed_templates,
+)
 
 TOKEN = "token-0123456789abcdefghijklmnop"
 PREVIOUS = "previous-0123456789abcdefghijklm"
@@ -302,3 +309,34 @@ def test_business_tables_are_retained_and_protected_from_deletion(table):
     assert resource["DeletionPolicy"] == "Retain"
     assert resource["UpdateReplacePolicy"] == "Retain"
     assert resource["Properties"]["DeletionProtectionEnabled"] is True
+
+
+# ---------------------------------------------------------------- item 7: the IaC scan
+
+
+def test_every_check_the_scan_skips_has_its_reason():
+    skips = source_template()["Metadata"]["checkov"]["skip"]
+
+    assert skips
+    for skip in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"])
+        assert len(skip["comment"].split()) >= 8, skip["id"]
+    assert skip_check_args() == ["--skip-check", ",".join(skip["id"] for skip in skips)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "present", "absent"),
+    [
+        ("AWS_IAM", "SalesforceIntegrationPolicy", "JwtAuthorizerFunction"),
+        ("JWT", "JwtAuthorizerFunction", "SalesforceIntegrationPolicy"),
+        ("API_KEY", "CalloutApiKey", "JwtAuthorizerFunction"),
+    ],
+)
+def test_scanned_templates_hold_what_each_mode_deploys(tmp_path, mode, present, absent):
+    written = {path.stem: json.loads(path.read_text()) for path in write_deployed_templates(tmp_path)}
+    template = written[f"template-{mode.lower().replace('_', '-')}"]
+
+    assert present in template["Resources"]
+    assert absent not in template["Resources"]
+    assert not [name for name, resource in template["Resources"].items() if "Condition" in resource]
+    assert template["Parameters"]["CalloutAuth"]["Default"] == mode
