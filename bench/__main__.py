@@ -4,6 +4,9 @@
   `lxml.etree.fromstring` of the same bytes. Both are timed interleaved, best of several rounds.
 - cold_import_ratio: a fresh interpreter importing the receiver's entry point divided by one importing boto3
   (median of alternating runs). The receiver needs boto3 itself, so 1.0 is the floor.
+- layer_bytecode_import_ratio_<function>, layer_bytecode_own_ratio_<function>: the receiver's and the callout API's
+  import with the shared layer compiled at build time divided by the same import from source only, on a read-only
+  /opt where nothing can be cached (bench/bytecode.py); the whole import, and sfbridge's own modules' share of it.
 """
 
 import json
@@ -18,6 +21,7 @@ sys.path.insert(0, str(ROOT / "layers" / "shared"))
 
 from lxml import etree  # noqa: E402
 
+from bench.bytecode import bytecode_figures  # noqa: E402
 from sfbridge.soap.outbound import read_envelope  # noqa: E402
 from sfbridge.soap.parser import parse_xml  # noqa: E402
 
@@ -78,9 +82,20 @@ def main() -> None:
         f"{imports['ratio']:>8.2f}"
     )
     results: dict[str, object] = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
+    bytecode = bytecode_figures()
+    for name, row in bytecode.items():
+        label = f"{name} import, layer compiled"
+        print(f"{label:<34}{row['source_only_ms']:>10.0f}ms{row['compiled_ms']:>10.0f}ms{row['ratio']:>8.2f}")
+        label = "  sfbridge's own modules"
+        print(
+            f"{label:<34}{row['sfbridge_source_only_ms']:>10.0f}ms{row['sfbridge_compiled_ms']:>10.0f}ms"
+            f"{row['sfbridge_ratio']:>8.2f}"
+        )
     results |= {
         "cold_import_ratio": round(imports["ratio"], 3),
-        "details": {"parse": parse, "import": imports},
+        **{f"layer_bytecode_import_ratio_{name}": round(row["ratio"], 3) for name, row in bytecode.items()},
+        **{f"layer_bytecode_own_ratio_{name}": round(row["sfbridge_ratio"], 3) for name, row in bytecode.items()},
+        "details": {"parse": parse, "import": imports, "layer_bytecode": bytecode},
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
