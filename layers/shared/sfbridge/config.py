@@ -98,3 +98,9 @@ class CalloutEventWorkerSettings(Settings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
+
+
+class ArchiveSettings(Settings):
+    """The workers' archive of accepted messages; archiving is off where no bucket is configured."""
+
+    archive_bucket: str | None = Field(default=None, alias="ARCHIVE_BUCKET")

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sfbridge.adapters.archive import archive_callout_event
 from sfbridge.adapters.event_bus import EventBus
 from sfbridge.adapters.idempotency import run_once
 from sfbridge.callouts.catalog import catalog as default_catalog
@@ -51,6 +52,7 @@ class CalloutEventDelivery:
     def process_record(self, record: SQSRecord) -> None:
         queued = QueuedCalloutEvent.model_validate_json(record.body)
         logger.set_correlation_id(queued.request_id)
+        archive_callout_event(record, queued)
         self._deliver_once(key={"eventId": queued.id}, queued=queued)
 
     def _deliver(self, key: dict[str, str], queued: QueuedCalloutEvent) -> dict[str, str]:

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sfbridge.adapters.archive import archive_outbound_message
 from sfbridge.adapters.idempotency import run_once
 from sfbridge.adapters.message_store import ClaimChecks
 from sfbridge.adapters.record_versions import RecordVersions
@@ -46,9 +47,11 @@ class NotificationProcessor:
         logger.set_correlation_id(queued.request_id)
         envelope = self._claim_checks.envelope(queued)
         message = parse_outbound_message(envelope, max_bytes=_STORED_ENVELOPE_MAX_BYTES)
+        archive_outbound_message(record, queued, message, envelope)
         for notification in message.notifications:
             key = {"organization_id": queued.organization_id, "notification_id": notification.notification_id}
-            self._apply_once(key=key, queued=queued, notification=notification)
+            # A forced replay (`sfbridge replay --force`) applies again on purpose: it skips the idempotency record.
+            (self._apply if queued.replay else self._apply_once)(key=key, queued=queued, notification=notification)
 
     def _apply(self, key: dict[str, str], queued: QueuedOutboundMessage, notification: Notification) -> dict[str, str]:
         version = normalize_version(notification.record_version)
@@ -77,6 +80,7 @@ class NotificationProcessor:
             request_id=queued.request_id,
             notification=notification,
             record=notification.fields if handler is None else self._routes.typed_record(notification),
+            replay=bool(queued.replay),
         )
         (handler or publish_notification)(delivery)
         metrics.add_metric(name="NotificationsProcessed", unit=MetricUnit.Count, value=1)

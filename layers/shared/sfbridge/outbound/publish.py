@@ -19,6 +19,7 @@ def publish_notification(delivery: Delivery) -> None:
         record_id=notification.record_id,
         fields=notification.fields,
         request_id=delivery.request_id,
+        replay=delivery.replay,
     )
     EventBus(OutboundWorkerSettings.from_env().event_bus_name).publish(
         source=EVENT_SOURCE, detail_type=notification.sobject_type, detail=detail.model_dump(by_alias=True)
