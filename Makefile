@@ -10,12 +10,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
 SAM := $(TOOLS)/bin/sam
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+SCAN_DIR := .aws-sam/scan
 STACK_ENV ?= dev
 PARAMS ?=
 PYTEST_ARGS ?=
 FUZZ_ARGS ?=
 
-.PHONY: help run test check format lint types validate build deploy bench fuzz sobjects clean
+.PHONY: help run test check format lint types validate build deploy bench fuzz sobjects lock scan clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +41,12 @@ $(SAM): tools-requirements.txt
 	$(TOOLS)/bin/python -m pip install --quiet -r tools-requirements.txt
 	@touch $(SAM)
 
+$(CHECKOV): checkov-requirements.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found" >&2; exit 1; }
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r checkov-requirements.txt
+	@touch $(CHECKOV)
+
 run: $(PY) ## Serve every API route of template.yaml on http://127.0.0.1:3000 (PARAMS="Key=Value ...")
 	$(PY) -m localrun --template template.yaml --port 3000 $(if $(PARAMS),--parameter-overrides "$(PARAMS)")
 
@@ -59,7 +68,13 @@ validate: $(PY) $(SAM) ## Validate template.yaml with cfn-lint and sam validate 
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 
-check: lint types validate test ## The one gate: format, lint, types, template validation, tests
+scan: $(PY) $(CHECKOV) ## checkov on the deployed template of each CalloutAuth mode (skips: template.yaml Metadata)
+	rm -rf $(SCAN_DIR)
+	$(PY) -m tests.infrastructure.sam_transform $(SCAN_DIR)
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --directory $(SCAN_DIR) \
+		$$($(PY) -m tests.infrastructure.sam_transform --skip-check-args)
+
+check: lint types validate scan test ## The one gate: format, lint, types, template validation, IaC scan, tests
 
 build: $(SAM) ## sam build (no container; python3.13 from PYTHON313)
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build --template template.yaml
@@ -76,5 +91,10 @@ fuzz: $(PY) ## Post 10,000 valid and mutated Outbound Messages through receiver 
 sobjects: $(PY) ## Regenerate layers/shared/sfbridge/sobjects.py from the Outbound Message WSDLs in events/wsdl/
 	$(PY) -m sfbridge.codegen $(sort $(wildcard events/wsdl/*.wsdl)) -o layers/shared/sfbridge/sobjects.py
 
+lock: $(PY) ## Pin layers/dependencies/requirements.txt, with hashes, for Python 3.13 on arm64 from requirements.in
+	$(VENV)/bin/uv pip compile layers/dependencies/requirements.in --quiet --generate-hashes --python-version 3.13 \
+		--python-platform aarch64-manylinux2014 --custom-compile-command "make lock" \
+		-o layers/dependencies/requirements.txt
+
 clean: ## Remove virtual environments and build output
-	rm -rf $(VENV) $(TOOLS) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -145,6 +145,13 @@ def create_parameter(target: Target, logical_id: str, properties: dict[str, Any]
     return Provisioned(name, {"Type": kind, "Value": value})
 
 
+def create_secret(target: Target, logical_id: str, properties: dict[str, Any]) -> Provisioned:
+    name = str(properties.get("Name") or target.name(logical_id, max_length=256))
+    request = {key: properties[key] for key in ("Description", "SecretString") if key in properties}
+    arn = str(target.client("secretsmanager").create_secret(Name=name, **request)["ARN"])
+    return Provisioned(arn, {"Id": arn})
+
+
 def create_state_machine(target: Target, logical_id: str, properties: dict[str, Any]) -> Provisioned:
     """Both `AWS::Serverless::StateMachine` and `AWS::StepFunctions::StateMachine` property spellings."""
     name = str(properties.get("Name") or properties.get("StateMachineName") or target.name(logical_id, max_length=80))
@@ -196,6 +203,7 @@ CREATORS: Final[dict[str, Creator]] = {
     "AWS::Events::Rule": create_rule,
     "AWS::SNS::Topic": create_topic,
     "AWS::SSM::Parameter": create_parameter,
+    "AWS::SecretsManager::Secret": create_secret,
     "AWS::Serverless::StateMachine": create_state_machine,
     "AWS::StepFunctions::StateMachine": create_state_machine,
 }

@@ -32,6 +32,7 @@ from localrun.tap import TapTrimmer
 from localrun.template import REGION, TemplateError, parse_parameter_overrides
 
 log = logging.getLogger("localrun")
+OPT_OUT = "AllowUnauthenticatedOutboundMessages"
 
 
 def serve(args: argparse.Namespace, template: Callable[[], dict[str, Any]], started: float) -> int:
@@ -64,7 +65,7 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     _use_local_endpoint(endpoint)
     enable_execution(endpoint)
     enable_message_move_tasks()
-    overrides = parse_parameter_overrides(args.parameter_overrides)
+    overrides = with_local_opt_out(template, parse_parameter_overrides(args.parameter_overrides))
     if salesforce.wants_stand_in(template, overrides):
         overrides = salesforce.connect_stand_in(overrides, boto3.client("secretsmanager"), running)
     stack = LocalStack.deploy(args.template, overrides, template_body=template)
@@ -139,6 +140,7 @@ def _print_ready(stack: LocalStack, api_url: str, endpoint: str, tap_url: str, s
         f".venv/bin/sfbridge --stack {stack.target.stack_name} status"
     )
     lines.append(f"bus tap queue: {tap_url}  (a copy of every event put on {', '.join(stack.event_bus_names())})")
+    lines.extend(_endpoint_authentication(stack))
     lines.extend(_curl_examples(stack, api_url))
     lines.append(f"{READY} {api_url} (started in {seconds:.2f} s; Ctrl-C stops)")
     print("\n".join(lines), flush=True)
@@ -150,8 +152,33 @@ def _curl_examples(stack: LocalStack, api_url: str) -> list[str]:
     for route in stack.api_routes:
         samples = sorted((Path("events") / stack.functions[route.function_logical_id].code_uri.name).glob("*.xml"))
         if route.method == "POST" and samples:
+            url = f"'{api_url}{route.path}?token=<EndpointToken>'" if _has_token(stack) else api_url + route.path
             examples.append(
-                f"try: curl -sS -X POST {api_url}{route.path} -H 'Content-Type: text/xml; charset=UTF-8' "
+                f"try: curl -sS -X POST {url} -H 'Content-Type: text/xml; charset=UTF-8' "
                 f"-H 'SOAPAction: \"\"' --data-binary @{samples[0].as_posix()}"
             )
     return examples
+
+
+def with_local_opt_out(template: dict[str, Any], overrides: dict[str, str]) -> dict[str, str]:
+    """Without `EndpointToken` the template refuses to deploy unless unauthenticated Outbound Messages are asked
+    for by name; `make run` asks, and its banner says so. `PARAMS="EndpointToken=..."` runs the token path."""
+    declared = template.get("Parameters") or {}
+    if OPT_OUT in declared and OPT_OUT not in overrides and not overrides.get("EndpointToken"):
+        return {**overrides, OPT_OUT: "true"}
+    return overrides
+
+
+def _has_token(stack: LocalStack) -> bool:
+    return "EndpointToken" in (stack.template.get("Parameters") or {}) and bool(stack.resolver.ref("EndpointToken"))
+
+
+def _endpoint_authentication(stack: LocalStack) -> list[str]:
+    if OPT_OUT not in (stack.template.get("Parameters") or {}):
+        return []
+    if _has_token(stack):
+        return ["Outbound Messages: token required, ?token=<EndpointToken> (kept in the local Secrets Manager)"]
+    return [
+        f"Outbound Messages: UNAUTHENTICATED ({OPT_OUT}=true, the local default); "
+        'make run PARAMS="EndpointToken=<24+ URL-safe characters>" requires the token'
+    ]

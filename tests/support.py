@@ -8,6 +8,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
+UNAUTHENTICATED = {"AllowUnauthenticatedOutboundMessages": "true"}
+"""Overrides for a test stack that does not exercise the endpoint token (template.yaml refuses no token otherwise)."""
 SAMPLE_ORGANIZATION_ID = "00DKb00000AbCdEMAV"
 SAMPLE_ORGANIZATION_ID_15 = "00DKb00000AbCdE"
 

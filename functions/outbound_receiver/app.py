@@ -13,6 +13,7 @@ register_snapshot_hooks("sqs", "s3")
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the endpoint token and the body.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return answer_outbound_message(event)

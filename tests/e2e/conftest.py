@@ -100,9 +100,9 @@ class LocalRun:
         )
 
 
-def start_local_run() -> LocalRun:
+def start_local_run(*extra_args: str) -> LocalRun:
     process = subprocess.Popen(
-        [sys.executable, "-m", "localrun", "--template", "template.yaml", "--port", "0"],
+        [sys.executable, "-m", "localrun", "--template", "template.yaml", "--port", "0", *extra_args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -156,15 +156,19 @@ def _port_is_free(url: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="session")
-def local_run() -> Iterator[LocalRun]:
-    run = start_local_run()
-    yield run
+def stop_local_run(run: LocalRun) -> None:
     run.process.send_signal(signal.SIGINT)
     exit_code = run.process.wait(STOP_TIMEOUT_SECONDS)
     assert exit_code == 0, "".join(run.output[-40:])
     assert _port_is_free(run.api_url), "the API port is still taken after Ctrl-C"
     assert _port_is_free(run.moto_endpoint), "the moto port is still taken after Ctrl-C"
+
+
+@pytest.fixture(scope="session")
+def local_run() -> Iterator[LocalRun]:
+    run = start_local_run()
+    yield run
+    stop_local_run(run)
 
 
 @pytest.fixture

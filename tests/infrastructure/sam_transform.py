@@ -6,7 +6,9 @@ reproduced here for the condition functions the template uses; the second is sam
 """
 
 import json
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -41,6 +43,27 @@ def resolve_language_extensions(template: dict[str, Any], parameters: Mapping[st
     for section in ("Resources", "Outputs"):
         resolved[section] = conditions.resolve(template[section])
     return resolved
+
+
+def rule_failures(**overrides: str) -> list[str]:
+    """The `AssertDescription`s of the template's Rules that refuse these parameter values, as CloudFormation would."""
+    template = source_template()
+    conditions = _Conditions({}, parameter_values(template, overrides))
+    failures = []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not conditions.evaluate(rule["RuleCondition"]):
+            continue
+        failures += [
+            item["AssertDescription"] for item in rule["Assertions"] if not conditions.evaluate(item["Assert"])
+        ]
+    return failures
+
+
+def conditions_holding(**overrides: str) -> set[str]:
+    """The names of the template's Conditions that hold for these parameter values."""
+    template = source_template()
+    conditions = _Conditions(template.get("Conditions", {}), parameter_values(template, overrides))
+    return {name for name in template.get("Conditions", {}) if conditions.holds(name)}
 
 
 def deployed_template(**overrides: str) -> dict[str, Any]:
@@ -83,6 +106,9 @@ class _Conditions:
         resolved = {key: self.resolve(value) for key, value in node.items()}
         return {key: value for key, value in resolved.items() if value is not _DROP}
 
+    def evaluate(self, expression: Any) -> Any:
+        return self._evaluate(expression)
+
     def _evaluate(self, expression: Any) -> Any:
         if not isinstance(expression, dict):
             return expression
@@ -101,3 +127,80 @@ class _Conditions:
             case "Ref":
                 return self._parameters[argument]
         raise AssertionError(f"condition function {function} is not handled here")
+
+
+SCAN_MODES: dict[str, dict[str, str]] = {
+    "AWS_IAM": {},
+    "API_KEY": {"CalloutAuth": "API_KEY"},
+    "JWT": {
+        "CalloutAuth": "JWT",
+        "JwtIssuer": "https://example.my.salesforce.com",
+        "JwtAudience": "sfbridge",
+        "JwtCertificatesParameter": "/sfbridge/jwt-certificates",
+    },
+}
+"""The deployments `make scan` checks: one per CalloutAuth mode, with the token the template requires."""
+
+
+def only_what_deploys(deployed: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:
+    """`deployed` as CloudFormation creates it for `parameters`: resources whose Condition is false left out, the
+    others without their Condition, and the parameters' defaults set to these values (checkov reads defaults)."""
+    holding = conditions_holding(**parameters)
+    deployed["Resources"] = {
+        name: {key: value for key, value in resource.items() if key != "Condition"}
+        for name, resource in deployed["Resources"].items()
+        if resource.get("Condition") in (None, *holding)
+    }
+    for name, value in parameters.items():
+        deployed["Parameters"][name]["Default"] = value
+    return deployed
+
+
+def with_checkov_skips(deployed: dict[str, Any]) -> dict[str, Any]:
+    """`deployed` with each source resource's `Metadata.checkov.skip` also on the resources SAM generates from it.
+
+    SAM drops a serverless resource's Metadata; its generated resources keep its logical id as a prefix
+    (`<Function>Role`, `<Api>Stage`, `<Function><Event>Permission...`), which is how they are found here.
+    """
+    source = source_template()["Resources"]
+    serverless = {
+        name: resource["Metadata"]["checkov"]["skip"]
+        for name, resource in source.items()
+        if resource["Type"].startswith("AWS::Serverless::") and "checkov" in resource.get("Metadata", {})
+    }
+    for name, resource in deployed["Resources"].items():
+        generated = name not in source or source[name]["Type"].startswith("AWS::Serverless::")
+        owners = [owner for owner in serverless if generated and name.startswith(owner)]
+        for skip in (skip for owner in owners for skip in serverless[owner]):
+            listed = resource.setdefault("Metadata", {}).setdefault("checkov", {}).setdefault("skip", [])
+            if skip not in listed:
+                listed.append(skip)
+    return deployed
+
+
+def write_deployed_templates(directory: Path) -> list[Path]:
+    """One CloudFormation template per `SCAN_MODES` entry, as JSON files in `directory` (for checkov)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for mode, overrides in SCAN_MODES.items():
+        path = directory / f"template-{mode.lower().replace('_', '-')}.json"
+        parameters = {"EndpointToken": "scan-token-0123456789abcdef", **overrides}
+        template = with_checkov_skips(only_what_deploys(deployed_template(**parameters), parameters))
+        path.write_text(json.dumps(template, indent=1), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def skip_check_args() -> list[str]:
+    """checkov's `--skip-check` for the checks template.yaml's own Metadata skips stack-wide, with their reasons."""
+    skips = source_template().get("Metadata", {}).get("checkov", {}).get("skip", [])
+    assert all(skip.get("comment") for skip in skips), "every skipped check needs its reason (comment)"
+    return ["--skip-check", ",".join(skip["id"] for skip in skips)] if skips else []
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--skip-check-args"]:
+        print(" ".join(skip_check_args()))
+    else:
+        for written_path in write_deployed_templates(Path(sys.argv[1] if len(sys.argv) > 1 else ".aws-sam/scan")):
+            print(written_path)

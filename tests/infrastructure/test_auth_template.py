@@ -237,6 +237,8 @@ def test_jwt_authorizer_gets_every_jwt_parameter():
         "JWT_CLOCK_SKEW_SECONDS": {"Ref": "JwtClockSkewSeconds"},
         "JWT_CERTIFICATES_PARAMETER": {"Ref": "JwtCertificatesParameter"},
         "JWT_JWKS_URL": {"Ref": "JwtJwksUrl"},
+        "JWT_MAX_LIFETIME_SECONDS": {"Ref": "JwtMaxTokenLifetimeSeconds"},
+        "JWT_KEYS_MAX_STALE_SECONDS": {"Ref": "JwtKeysMaxStaleSeconds"},
     }
 
 

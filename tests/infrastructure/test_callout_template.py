@@ -173,5 +173,6 @@ def test_events_queue_redrives_to_an_alarmed_dead_letter_queue_and_outlasts_its_
     assert alarm["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["CalloutEventsDeadLetterQueue", "QueueName"]}}
     ]
-    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # The stack's alarm topic, or the existing one named by AlarmTopicArn (see test_security_template.py).
+    assert alarm["AlarmActions"] == [{"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}]
     assert worker["Events"]["Queue"]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

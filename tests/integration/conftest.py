@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE
+from tests.support import TEMPLATE, UNAUTHENTICATED
 
 
 @dataclass
@@ -42,7 +42,7 @@ def stack_overrides() -> dict[str, str]:
 
 @pytest.fixture
 def stack(aws: None, stack_overrides: dict[str, str]) -> LocalStack:
-    return LocalStack.deploy(str(TEMPLATE), overrides=stack_overrides)
+    return LocalStack.deploy(str(TEMPLATE), overrides={**UNAUTHENTICATED, **stack_overrides})
 
 
 @pytest.fixture

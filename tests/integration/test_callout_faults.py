@@ -21,7 +21,7 @@ from sfbridge.adapters import workflows
 from sfbridge.adapters.aws import client
 from sfbridge.adapters.workflows import stepfunctions_client
 from tests.integration.conftest import BusTap
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CREDIT_CHECK, ORDER_PLACED, START_ONBOARDING, credit_exposure_items, job_status_event
 from tests.support_faults import KINDS, Faults, Kind, expire_in_progress_locks, no_retry_delay
 
@@ -39,7 +39,9 @@ SDK_ATTEMPTS = 3
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    return LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "off"})
+    return LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": "off"}
+    )
 
 
 @pytest.fixture

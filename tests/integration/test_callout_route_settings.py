@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CREDIT_CHECK, ORDER_PLACED, START_ONBOARDING, credit_exposure_items, job_status_event
 
 API = "CalloutApiFunction"
@@ -15,7 +15,9 @@ CONFIGURATION_ERROR = "https://sfbridge.dev/problems/configuration-error"
 
 
 def _deploy(**broken: str) -> LocalStack:
-    stack = LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "poll", **broken})
+    stack = LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": "poll", **broken}
+    )
     dynamodb = boto3.client("dynamodb")
     for item in credit_exposure_items():
         dynamodb.put_item(TableName=stack.physical_id("CreditExposureTable"), Item=item)

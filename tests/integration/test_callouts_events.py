@@ -8,7 +8,7 @@ import pytest
 
 from localrun.stack import LocalStack
 from sfbridge.adapters.aws import client
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CASE_ESCALATED, ORDER_PLACED, body_of, with_headers, with_json_body
 from tests.support_faults import Faults, expire_in_progress_locks, no_retry_delay
 
@@ -17,7 +17,7 @@ API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    return LocalStack.deploy(str(TEMPLATE))
+    return LocalStack.deploy(str(TEMPLATE), overrides=UNAUTHENTICATED)
 
 
 @pytest.fixture

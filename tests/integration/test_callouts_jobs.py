@@ -9,7 +9,7 @@ import pytest
 
 from localrun.stack import LocalStack
 from sfbridge.domain.job_ids import encode_job_id
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import (
     CREDIT_CHECK,
     START_ONBOARDING,
@@ -24,7 +24,9 @@ API = "CalloutApiFunction"
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    return LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "poll"})
+    return LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": "poll"}
+    )
 
 
 def _start(stack: LocalStack, event: dict[str, Any] | None = None) -> dict[str, Any]:

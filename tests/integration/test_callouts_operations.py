@@ -10,7 +10,7 @@ import pytest
 from localrun.stack import LocalStack
 from sfbridge.adapters import workflows as workflow_adapter
 from sfbridge.adapters.aws import client
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CREDIT_CHECK, body_of, credit_exposure_items, with_headers, with_json_body
 from tests.support_faults import add_latency, remove_latency
 
@@ -26,7 +26,9 @@ def emulation(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    stack = LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "poll"})
+    stack = LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": "poll"}
+    )
     _seed(stack)
     return stack
 
@@ -44,7 +46,9 @@ def _check(stack: LocalStack, **changes: object) -> tuple[int, dict, dict]:
 
 
 def test_credit_within_the_available_credit_is_approved_by_either_sync_call(aws, emulation):
-    stack = LocalStack.deploy(str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": emulation})
+    stack = LocalStack.deploy(
+        str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": emulation}
+    )
     _seed(stack)
 
     response = stack.invoke(API, load_event(CREDIT_CHECK))
@@ -176,7 +180,9 @@ def sync_calls(monkeypatch) -> list[tuple[float, int]]:
 
 def test_slow_idempotency_write_shrinks_the_workflows_time_to_what_is_left(aws, slow_idempotency_write, sync_calls):
     stack = LocalStack.deploy(
-        str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "off", "OPERATION_TIME_BUDGET_SECONDS": "5"}
+        str(TEMPLATE),
+        overrides=UNAUTHENTICATED,
+        extra_environment={"SYNC_EXECUTION_EMULATION": "off", "OPERATION_TIME_BUDGET_SECONDS": "5"},
     )
     _seed(stack)
     event = _arriving_now(load_event(CREDIT_CHECK))
@@ -195,7 +201,9 @@ def test_budget_spent_by_the_idempotency_write_is_a_504_problem_and_starts_nothi
     aws, slow_idempotency_write, emulation
 ):
     stack = LocalStack.deploy(
-        str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": emulation, "OPERATION_TIME_BUDGET_SECONDS": "3"}
+        str(TEMPLATE),
+        overrides=UNAUTHENTICATED,
+        extra_environment={"SYNC_EXECUTION_EMULATION": emulation, "OPERATION_TIME_BUDGET_SECONDS": "3"},
     )
     _seed(stack)
 

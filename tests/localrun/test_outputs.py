@@ -5,12 +5,12 @@ from moto import mock_aws
 
 from localrun.outputs import record_stack
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE
+from tests.support import TEMPLATE, UNAUTHENTICATED
 
 
 def test_describe_stacks_reports_the_resolved_outputs():
     with mock_aws():
-        stack = LocalStack.deploy(TEMPLATE)
+        stack = LocalStack.deploy(TEMPLATE, overrides=UNAUTHENTICATED)
         stack.api_base_url = "http://127.0.0.1:3000"
 
         record_stack(stack)

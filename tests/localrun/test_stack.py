@@ -8,14 +8,14 @@ import pytest
 from moto import mock_aws
 
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE
+from tests.support import TEMPLATE, UNAUTHENTICATED
 
 
 @pytest.fixture(scope="module")
 def project_stack() -> Iterator[LocalStack]:
     with mock_aws():
         yield LocalStack.deploy(
-            TEMPLATE, overrides={"AllowedOrganizationIds": "00D000000000001", "MaxReceiveCount": "5"}
+            TEMPLATE, overrides={**UNAUTHENTICATED, "AllowedOrganizationIds": "00D000000000001", "MaxReceiveCount": "5"}
         )
 
 

@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from localrun.api import LocalApi
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE
+from tests.support import TEMPLATE, UNAUTHENTICATED
 
 
 class _AnyTagLoader(yaml.SafeLoader):
@@ -36,7 +36,7 @@ def declared_routes() -> set[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def project_stack() -> Iterator[LocalStack]:
     with mock_aws():
-        yield LocalStack.deploy(TEMPLATE)
+        yield LocalStack.deploy(TEMPLATE, overrides=UNAUTHENTICATED)
 
 
 def test_routes_are_those_of_the_template(project_stack: LocalStack) -> None:

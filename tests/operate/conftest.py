@@ -14,7 +14,7 @@ from localrun.outputs import resolved_outputs
 from localrun.sqs_moves import enable_message_move_tasks, forget_message_move_tasks
 from localrun.stack import LocalStack
 from operate.cli import app
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 
 STACK = "sfbridge-local"
 FAILURE_TABLE = "sfbridge-local-DeliveryFailureTable"
@@ -31,7 +31,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    deployed = LocalStack.deploy(str(TEMPLATE))
+    deployed = LocalStack.deploy(str(TEMPLATE), overrides=UNAUTHENTICATED)
     record_stack(deployed, extra_outputs=_failure_table(deployed))
     return deployed
 

@@ -244,3 +244,40 @@ def test_log_output_for_a_rejected_token_holds_neither_the_token_nor_its_signatu
     for secret in (token, signature, token.split(".")[1]):
         assert secret not in logged
         assert secret not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "accepted"), [(120, True), (3600, True), (3600 + 60, True), (3600 + 61, False), (86_400 * 365, False)]
+)
+def test_token_lifetime_beyond_the_limit_is_rejected(lifetime, accepted):
+    now = int(time.time())
+    token = sign(SIGNING_KEY, iat=now, nbf=now, exp=now + lifetime)
+
+    if accepted:
+        assert verify_token(token, JWKS_KEYS, RULES).expires_at == now + lifetime
+    else:
+        assert _rejection(token) == RejectReason.LIFETIME
+
+
+def test_long_lived_token_without_iat_is_rejected():
+    now = int(time.time())
+
+    # iat is optional: without it, the remaining validity alone is too long. (An iat in the future, which could
+    # hide a far-off exp, is refused by PyJWT as not yet valid.)
+    assert _rejection(sign(SIGNING_KEY, iat=None, exp=now + 7200)) == RejectReason.LIFETIME
+    assert _rejection(sign(SIGNING_KEY, iat=now + 6000, nbf=None, exp=now + 7200)) == RejectReason.NOT_YET_VALID
+
+
+def test_token_issued_long_ago_for_a_long_life_is_rejected_though_it_expires_soon():
+    now = int(time.time())
+
+    assert _rejection(sign(SIGNING_KEY, iat=now - 86_400, nbf=None, exp=now + 60)) == RejectReason.LIFETIME
+
+
+def test_lifetime_limit_comes_from_the_settings(monkeypatch):
+    monkeypatch.setenv("JWT_MAX_LIFETIME_SECONDS", "600")
+    now = int(time.time())
+    token = sign(SIGNING_KEY, iat=now, exp=now + 1200)
+
+    with pytest.raises(Unauthorized):
+        authorize_callout(authorizer_event(token), keys=JWKS_KEYS)

@@ -289,3 +289,38 @@ def test_empty_template_parameters_mean_no_key_source():
     assert settings.certificates_parameter is None
     with pytest.raises(ConfigurationError, match="JWT_CERTIFICATES_PARAMETER or JWT_JWKS_URL"):
         signing_keys(settings)
+
+
+def test_keys_kept_after_failed_reloads_expire_after_max_stale():
+    clock = _Clock()
+    good = parse_jwks(jwks((KID, SIGNING_KEY)))
+    calls, load = _counting_loader([good, SigningKeysUnavailable("JWKS fetch failed: URLError")])
+    keys = CachedSigningKeys(load, max_age=300, max_stale=600, min_interval=30, clock=clock)
+    keys.current()
+
+    clock.now += 300 + 599
+    assert keys.current() is good
+    clock.now += 31
+    with pytest.raises(SigningKeysUnavailable, match="too long"):
+        keys.current()
+    # Dropped, not kept: the next requests fail too, without a fetch each, until a reload succeeds.
+    clock.now += 1
+    with pytest.raises(SigningKeysUnavailable, match="not due yet"):
+        keys.current()
+    assert len(calls) == 3
+
+
+def test_keys_come_back_once_a_reload_succeeds_after_they_expired():
+    clock = _Clock()
+    good = parse_jwks(jwks((KID, SIGNING_KEY)))
+    outage = SigningKeysUnavailable("JWKS fetch failed: URLError")
+    calls, load = _counting_loader([good, outage, good])
+    keys = CachedSigningKeys(load, max_age=300, max_stale=0, min_interval=30, clock=clock)
+    keys.current()
+
+    clock.now += 300
+    with pytest.raises(SigningKeysUnavailable):
+        keys.current()
+    clock.now += 30
+    assert keys.current() is good
+    assert len(calls) == 3

@@ -72,16 +72,32 @@ def test_invalid_configured_id_is_a_configuration_error():
         OrganizationAllowlist.from_csv("00DKb00000AbCdE,not-an-id")
 
 
-def test_token_check_is_off_when_no_token_is_configured():
-    check_endpoint_token(None, None)
-    check_endpoint_token("", "anything")
+TOKEN = "s3cret-s3cret-s3cret-s3cret"
+PREVIOUS = "old-s3cret-old-s3cret-old-s3cret"
 
 
-@pytest.mark.parametrize("presented", [None, "", "wrong-token-wrong-token-wrong"])
+def test_no_accepted_token_refuses_everyone():
+    # Fail closed: an empty or missing secret never turns the check off (only the settings' opt-out skips it).
+    for presented in (None, "", "anything"):
+        with pytest.raises(SenderRejected, match="endpoint token"):
+            check_endpoint_token((), presented)
+
+
+def test_empty_accepted_token_matches_nothing():
+    with pytest.raises(SenderRejected):
+        check_endpoint_token(("",), "")
+
+
+@pytest.mark.parametrize("presented", [None, "", "wrong-token-wrong-token-wrong", TOKEN[:-1], TOKEN + "x"])
 def test_missing_or_wrong_token_is_rejected(presented):
     with pytest.raises(SenderRejected, match="endpoint token"):
-        check_endpoint_token("s3cret-s3cret-s3cret-s3cret", presented)
+        check_endpoint_token((TOKEN, PREVIOUS), presented)
 
 
 def test_matching_token_passes():
-    check_endpoint_token("s3cret-s3cret-s3cret-s3cret", "s3cret-s3cret-s3cret-s3cret")
+    check_endpoint_token((TOKEN,), TOKEN)
+
+
+def test_both_tokens_pass_during_a_rotation():
+    check_endpoint_token((TOKEN, PREVIOUS), TOKEN)
+    check_endpoint_token((TOKEN, PREVIOUS), PREVIOUS)

@@ -15,7 +15,7 @@ RECEIVER_ENV = {
     "OUTBOUND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
     "CLAIM_CHECK_BUCKET": "claims",
     "ALLOWED_ORGANIZATION_IDS": "00DKb00000AbCdE",
-    "ENDPOINT_TOKEN": "super-secret-token-value-0123",
+    "ENDPOINT_TOKEN_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sfbridge-EndpointTokenSecret-AbCdEf",
 }
 
 
@@ -24,7 +24,25 @@ def test_receiver_settings_read_the_template_variables():
 
     assert settings.claim_check_bucket == "claims"
     assert settings.max_queue_message_bytes == 262_144
-    assert "super-secret" not in repr(settings)
+    assert settings.endpoint_token_secret == RECEIVER_ENV["ENDPOINT_TOKEN_SECRET"]
+    assert settings.endpoint_token_cache_seconds == 300
+    assert settings.allow_unauthenticated is False
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_receiver_without_token_secret_is_refused_unless_unauthenticated_is_allowed(secret):
+    environment = {key: value for key, value in RECEIVER_ENV.items() if key != "ENDPOINT_TOKEN_SECRET"}
+    if secret is not None:
+        environment["ENDPOINT_TOKEN_SECRET"] = secret
+
+    with pytest.raises(ConfigurationError, match="ENDPOINT_TOKEN_SECRET is required"):
+        OutboundReceiverSettings.from_env(environment)
+    with pytest.raises(ConfigurationError):
+        OutboundReceiverSettings.from_env({**environment, "ALLOW_UNAUTHENTICATED": "false"})
+    assert (
+        OutboundReceiverSettings.from_env({**environment, "ALLOW_UNAUTHENTICATED": "true"}).endpoint_token_secret
+        is None
+    )
 
 
 def test_missing_variable_is_a_configuration_error_naming_it():

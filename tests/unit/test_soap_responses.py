@@ -1,8 +1,10 @@
 """The Ack Salesforce requires and the SOAP 1.1 faults for everything else."""
 
+import pytest
 from lxml import etree
 
-from sfbridge.exceptions import InvalidEnvelope, StoreUnavailable
+from sfbridge.domain.sender import OrganizationAllowlist
+from sfbridge.exceptions import ConfigurationError, EndpointTokensUnavailable, InvalidEnvelope, StoreUnavailable
 from sfbridge.soap import responses
 from sfbridge.soap.parser import parse_xml
 from tests.support import ROOT
@@ -48,3 +50,30 @@ def test_fault_reason_is_escaped_and_stays_well_formed():
     root = parse_xml(responses.fault(InvalidEnvelope("root element is <x> & \x00 friends")))
 
     assert root.findtext(FAULT_STRING) == "root element is <x> &   friends"
+
+
+def test_configuration_error_fault_does_not_echo_the_configured_id():
+    # Given an allowlist entry with a bad checksum: its refusal names the entry, for the log
+    with pytest.raises(ConfigurationError) as refused:
+        OrganizationAllowlist.from_csv("00DKb00000AbCdEXXX")
+    assert "00DKb00000AbCdE" in str(refused.value)
+
+    # When it is answered as a fault, Then Salesforce's delivery status page does not see it
+    root = parse_xml(responses.fault(refused.value))
+    assert root.findtext(FAULT_CODE) == "soapenv:Server"
+    assert "00DKb00000AbCdE" not in root.findtext(FAULT_STRING)
+    assert root.findtext(FAULT_STRING) == parse_xml(responses.fault(StoreUnavailable("x"))).findtext(FAULT_STRING)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        StoreUnavailable("queue https://sqs.us-east-1.amazonaws.com/123456789012/secret-queue refused"),
+        EndpointTokensUnavailable("arn:aws:secretsmanager:us-east-1:123456789012:secret:tok"),
+    ],
+)
+def test_server_fault_text_is_fixed_whatever_the_message(error):
+    text = parse_xml(responses.fault(error)).findtext(FAULT_STRING)
+
+    assert "123456789012" not in text
+    assert "retry later" in text

@@ -58,6 +58,10 @@ class StoreUnavailable(ServerError):
     """The message could not be stored durably; nothing was acknowledged."""
 
 
+class EndpointTokensUnavailable(ServerError):
+    """The Outbound Message endpoint's token secret could not be read, so no sender can be authenticated."""
+
+
 class ConfigurationError(ServerError):
     """The function's environment does not match what the template should have given it."""
 

@@ -1,7 +1,7 @@
 """The outbound receiver's settings, checked without pydantic: the Salesforce-facing function stays quick to start.
 
 pydantic's first model costs 100-150 ms of cold import, more than all of the receiver's own code; the receiver
-answers Salesforce on its clock, so it reads its six variables by hand, as strictly. Every other function's
+answers Salesforce on its clock, so it reads its variables by hand, as strictly. Every other function's
 settings are pydantic models in `sfbridge.config`, which re-exports this class.
 """
 
@@ -18,7 +18,10 @@ class OutboundReceiverSettings:
     queue_url: str
     claim_check_bucket: str
     allowed_organization_ids: str
-    endpoint_token: str | None = field(default=None, repr=False)
+    endpoint_token_secret: str | None = None
+    """ARN of the Secrets Manager secret holding the accepted tokens; None only with `allow_unauthenticated`."""
+    endpoint_token_cache_seconds: int = 300
+    allow_unauthenticated: bool = False
     max_body_bytes: int = 3 * 1024 * 1024
     max_queue_message_bytes: int = 262_144
 
@@ -30,14 +33,22 @@ class OutboundReceiverSettings:
             queue_url=reader.required("OUTBOUND_QUEUE_URL"),
             claim_check_bucket=reader.required("CLAIM_CHECK_BUCKET"),
             allowed_organization_ids=reader.required("ALLOWED_ORGANIZATION_IDS"),
-            endpoint_token=reader.environ.get("ENDPOINT_TOKEN") or None,
+            endpoint_token_secret=reader.environ.get("ENDPOINT_TOKEN_SECRET") or None,
+            endpoint_token_cache_seconds=reader.integer("ENDPOINT_TOKEN_CACHE_SECONDS", 300, minimum=0, maximum=3600),
+            allow_unauthenticated=reader.boolean("ALLOW_UNAUTHENTICATED"),
             max_body_bytes=reader.integer("MAX_BODY_BYTES", 3 * 1024 * 1024, minimum=1),
             max_queue_message_bytes=reader.integer("MAX_QUEUE_MESSAGE_BYTES", 262_144, minimum=1025),
         )
+        # Fail closed: a receiver that lost its secret must not quietly accept unauthenticated messages.
+        if settings.endpoint_token_secret is None and not settings.allow_unauthenticated:
+            reader.problems.append("ENDPOINT_TOKEN_SECRET (required unless ALLOW_UNAUTHENTICATED is true)")
         if reader.problems:
             names = ", ".join(reader.problems)
             raise ConfigurationError(f"{cls.__name__}: invalid or missing environment: {names}")
         return settings
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 @dataclass(slots=True)
@@ -51,7 +62,13 @@ class _Reader:
             self.problems.append(name)
         return value or ""
 
-    def integer(self, name: str, default: int, *, minimum: int) -> int:
+    def boolean(self, name: str) -> bool:
+        raw = (self.environ.get(name) or "false").strip().lower()
+        if raw not in _BOOLEANS:
+            self.problems.append(name)
+        return _BOOLEANS.get(raw, False)
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -60,6 +77,6 @@ class _Reader:
         except ValueError:
             self.problems.append(name)
             return default
-        if value < minimum:
+        if value < minimum or (maximum is not None and value > maximum):
             self.problems.append(name)
         return value

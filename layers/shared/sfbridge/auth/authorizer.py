@@ -45,7 +45,10 @@ def authorize_callout(event: dict[str, Any], keys: KeyProvider | None = None) ->
 
 def token_rules(settings: JwtAuthorizerSettings) -> TokenRules:
     return TokenRules(
-        issuer=settings.issuer, audience=settings.audience, clock_skew_seconds=settings.clock_skew_seconds
+        issuer=settings.issuer,
+        audience=settings.audience,
+        clock_skew_seconds=settings.clock_skew_seconds,
+        max_lifetime_seconds=settings.max_lifetime_seconds,
     )
 
 
@@ -54,7 +57,11 @@ def signing_keys(settings: JwtAuthorizerSettings) -> CachedSigningKeys:
     """One key cache per configuration, kept for the life of a warm function."""
     if not settings.certificates_parameter and not settings.jwks_url:
         raise ConfigurationError("JwtAuthorizerSettings: set JWT_CERTIFICATES_PARAMETER or JWT_JWKS_URL")
-    return CachedSigningKeys(partial(load_signing_keys, settings), max_age=settings.keys_max_age_seconds)
+    return CachedSigningKeys(
+        partial(load_signing_keys, settings),
+        max_age=settings.keys_max_age_seconds,
+        max_stale=settings.keys_max_stale_seconds,
+    )
 
 
 def load_signing_keys(settings: JwtAuthorizerSettings) -> SigningKeys:

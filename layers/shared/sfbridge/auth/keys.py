@@ -111,9 +111,10 @@ def _jwk_signing_key(entry: object) -> RSAPublicKey | None:
 class CachedSigningKeys:
     """Keys loaded on first use and reloaded once `max_age` has passed.
 
-    A failed reload keeps the previous keys (a JWKS host that is briefly down must not lock Salesforce out), and
-    reloads are attempted at most once per `min_interval`, so neither an outage nor a stream of tokens with
-    unknown `kid`s turns every request into a slow fetch.
+    A failed reload keeps the previous keys (a JWKS host that is briefly down must not lock Salesforce out), but
+    only until they are `max_stale` older than `max_age`: a key withdrawn from the JWKS while the host is
+    unreachable is not trusted for ever. Reloads are attempted at most once per `min_interval`, so neither an
+    outage nor a stream of tokens with unknown `kid`s turns every request into a slow fetch.
     """
 
     def __init__(
@@ -121,11 +122,13 @@ class CachedSigningKeys:
         load: Callable[[], SigningKeys],
         *,
         max_age: float,
+        max_stale: float = 3600.0,
         min_interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._load = load
         self._max_age = max_age
+        self._max_stale = max_stale
         self._min_interval = min_interval
         self._clock = clock
         self._keys: SigningKeys | None = None
@@ -145,7 +148,9 @@ class CachedSigningKeys:
 
     def _reload(self) -> SigningKeys:
         now = self._clock()
-        if self._keys is not None and now - self._attempted_at < self._min_interval:
+        if now - self._attempted_at < self._min_interval:
+            if self._keys is None:  # a failed load is not retried on every request either
+                raise SigningKeysUnavailable("signing keys unavailable; the next reload is not due yet")
             return self._keys
         self._attempted_at = now
         try:
@@ -153,6 +158,9 @@ class CachedSigningKeys:
         except SigningKeysUnavailable as error:
             if self._keys is None:
                 raise
+            if now - self._loaded_at >= self._max_age + self._max_stale:
+                self._keys = None  # too old to trust: refuse until a reload succeeds
+                raise SigningKeysUnavailable(f"signing keys could not be reloaded for too long: {error}") from error
             logger.warning("signing keys reload failed; keeping the previous keys", reason=str(error))
             return self._keys
         self._keys, self._loaded_at = keys, now

@@ -21,6 +21,10 @@ class JwtAuthorizerSettings(Settings):
     certificates_parameter: str | None = Field(default=None, alias="JWT_CERTIFICATES_PARAMETER")
     jwks_url: str | None = Field(default=None, alias="JWT_JWKS_URL")
     keys_max_age_seconds: int = Field(default=300, alias="JWT_KEYS_MAX_AGE_SECONDS", ge=0, le=86_400)
+    keys_max_stale_seconds: int = Field(default=3600, alias="JWT_KEYS_MAX_STALE_SECONDS", ge=0, le=86_400)
+    """How long keys are still used after `keys_max_age_seconds` when every reload fails."""
+    max_lifetime_seconds: int = Field(default=3600, alias="JWT_MAX_LIFETIME_SECONDS", ge=60, le=86_400)
+    """Longest validity (`exp - iat`, and `exp` from now) a token may claim; Salesforce mints 2-minute tokens."""
 
     @field_validator("certificates_parameter", "jwks_url", mode="before")
     @classmethod

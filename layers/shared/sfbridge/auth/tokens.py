@@ -1,6 +1,7 @@
 """Verify the JWT a Salesforce Named Credential mints: RS256 only, trusted key, issuer, audience, time window."""
 
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Protocol
@@ -34,6 +35,7 @@ class RejectReason(StrEnum):
     WRONG_AUDIENCE = "wrong audience"
     WRONG_ISSUER = "wrong issuer"
     MISSING_CLAIM = "required claim missing"
+    LIFETIME = "token lifetime too long"
 
 
 # Most specific first: PyJWT's InvalidSignatureError is a DecodeError, and every class here an InvalidTokenError.
@@ -53,6 +55,8 @@ class TokenRules:
     issuer: str
     audience: str
     clock_skew_seconds: int
+    max_lifetime_seconds: int = 3600
+    """A stolen token is only as dangerous as it is long-lived: a longer `exp - iat` (or `exp` from now) is refused."""
 
 
 class KeyProvider(Protocol):
@@ -78,6 +82,7 @@ def verify_token(token: str, keys: KeyProvider, rules: TokenRules) -> VerifiedTo
     if not candidates:
         raise TokenRejected(RejectReason.UNKNOWN_KEY)
     claims = _decode(token, candidates, rules)
+    _check_lifetime(claims, rules)
     return VerifiedToken(issuer=claims["iss"], subject=claims.get("sub"), expires_at=int(claims["exp"]))
 
 
@@ -112,6 +117,18 @@ def _decode(token: str, candidates: tuple[RSAPublicKey, ...], rules: TokenRules)
         except jwt.PyJWTError as error:
             raise TokenRejected(_reason(error)) from None
     raise TokenRejected(RejectReason.BAD_SIGNATURE)
+
+
+def _check_lifetime(claims: dict[str, Any], rules: TokenRules, now: float | None = None) -> None:
+    # `iat` is optional in RFC 7519, so the remaining validity counts too: a token without `iat` cannot claim a
+    # long life either. PyJWT has already checked that `exp` and `iat` are numbers.
+    limit = rules.max_lifetime_seconds + rules.clock_skew_seconds
+    expires = float(claims["exp"])
+    issued = claims.get("iat")
+    if issued is not None and expires - float(issued) > limit:
+        raise TokenRejected(RejectReason.LIFETIME)
+    if expires - (time.time() if now is None else now) > limit:
+        raise TokenRejected(RejectReason.LIFETIME)
 
 
 def _reason(error: jwt.PyJWTError) -> RejectReason:

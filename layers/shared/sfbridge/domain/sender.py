@@ -1,7 +1,7 @@
-"""Who may send Outbound Messages: the organization allowlist and the optional endpoint token."""
+"""Who may send Outbound Messages: the organization allowlist and the endpoint token."""
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sfbridge.domain.ids import key_prefix, to_18
 from sfbridge.exceptions import ConfigurationError, InvalidSalesforceId, SenderRejected
@@ -45,9 +45,15 @@ class OrganizationAllowlist:
         return candidate
 
 
-def check_endpoint_token(expected: str | None, presented: str | None) -> None:
-    """When a token is configured, the request URL must carry the same one (`?token=`)."""
-    if not expected:
-        return
-    if presented is None or not hmac.compare_digest(expected.encode(), presented.encode()):
+def check_endpoint_token(accepted: Sequence[str], presented: str | None) -> None:
+    """The request URL must carry (`?token=`) one of the accepted tokens; none accepted refuses everyone.
+
+    Every accepted token is compared, in constant time and without stopping early, so timing tells neither the
+    token nor which of the two (current or previous, during a rotation) matched.
+    """
+    candidate = (presented or "").encode()
+    matched = False
+    for token in accepted:
+        matched |= bool(token) and hmac.compare_digest(token.encode(), candidate)
+    if not matched:
         raise SenderRejected("endpoint token is missing or wrong")

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from sfbridge.adapters.endpoint_tokens import read_endpoint_tokens
 from sfbridge.adapters.message_store import ClaimChecks, OutboundMessageStore
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
 from sfbridge.models.envelope import OutboundEnvelope, QueuedMessage
@@ -30,7 +31,7 @@ class AcceptedMessage:
 
 def accept_outbound_message(body: bytes, *, token: str | None, settings: OutboundReceiverSettings) -> AcceptedMessage:
     """Every check the receiver makes before it stores a message; raises ClientError (or ServerError) otherwise."""
-    check_endpoint_token(settings.endpoint_token, token)
+    _authenticate(token, settings)
     root = parse_xml(body, max_bytes=settings.max_body_bytes)
     envelope = read_envelope(root)
     organization_id = OrganizationAllowlist.from_csv(settings.allowed_organization_ids).check(envelope.organization_id)
@@ -58,3 +59,11 @@ def receive_outbound_message(
     )
     message_id = store.store(queued)
     return Receipt(accepted.organization_id, len(accepted.envelope.notifications), message_id)
+
+
+def _authenticate(token: str | None, settings: OutboundReceiverSettings) -> None:
+    """The endpoint token, checked before the body is parsed: an unauthenticated caller never reaches the parser."""
+    if settings.endpoint_token_secret is None:
+        return  # the settings allow this only with ALLOW_UNAUTHENTICATED (AllowUnauthenticatedOutboundMessages)
+    accepted = read_endpoint_tokens(settings.endpoint_token_secret, max_age=settings.endpoint_token_cache_seconds)
+    check_endpoint_token(accepted, token)

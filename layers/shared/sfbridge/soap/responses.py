@@ -3,7 +3,7 @@
 from typing import Final
 from xml.sax.saxutils import escape
 
-from sfbridge.exceptions import ClientError, SfbridgeError
+from sfbridge.exceptions import ClientError
 
 CONTENT_TYPE: Final = "text/xml; charset=utf-8"
 FAULT_HTTP_STATUS: Final = 500
@@ -40,8 +40,12 @@ def fault_code(error: BaseException) -> str:
 
 
 def fault(error: BaseException) -> bytes:
-    """A SOAP 1.1 Fault for `error`. Server faults never echo internal details."""
+    """A SOAP 1.1 Fault for `error`. Server faults never echo internal details.
+
+    A Server fault's own message may name configuration (an allowlist entry, a secret, a queue): it is logged,
+    and Salesforce's delivery status page, which every admin of the org can read, gets one fixed text.
+    """
     code = fault_code(error)
-    reason = str(error) if code == "Client" or isinstance(error, SfbridgeError) else _SERVER_REASON
+    reason = str(error) if code == "Client" else _SERVER_REASON
     printable = "".join(char if char.isprintable() else " " for char in reason)[:500]
     return _FAULT.format(code=code, reason=escape(printable)).encode()
