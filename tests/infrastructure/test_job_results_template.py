@@ -107,7 +107,7 @@ def test_queue_redrives_to_its_dead_letter_queue_whose_alarm_notifies_the_alarm_
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["JobResultsDeadLetterQueue", "QueueName"]}}
     ]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
-    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert alarm["AlarmActions"] == [{"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}]
 
 
 def test_function_may_read_only_its_key_secret_and_the_idempotency_table():

@@ -16,7 +16,12 @@ from sfbridge.receiver_config import OutboundReceiverSettings
 from sfbridge.soap.outbound import parse_outbound_message
 
 RECEIVER_SETTINGS = OutboundReceiverSettings.from_env(
-    {"OUTBOUND_QUEUE_URL": "unused", "CLAIM_CHECK_BUCKET": "unused", "ALLOWED_ORGANIZATION_IDS": ORGANIZATION_ID}
+    {
+        "OUTBOUND_QUEUE_URL": "unused",
+        "CLAIM_CHECK_BUCKET": "unused",
+        "ALLOWED_ORGANIZATION_IDS": ORGANIZATION_ID,
+        "ALLOW_UNAUTHENTICATED": "true",
+    }
 )
 
 

@@ -95,8 +95,8 @@ def test_receiver_limits_below_their_floor_or_not_numbers_are_refused(name, valu
         OutboundReceiverSettings.from_env({**RECEIVER_ENV, name: value})
 
 
-def test_receiver_token_is_kept_but_never_shown():
-    settings = OutboundReceiverSettings.from_env(RECEIVER_ENV)
+def test_receiver_settings_hold_the_token_secrets_arn_never_a_token():
+    settings = OutboundReceiverSettings.from_env({**RECEIVER_ENV, "ENDPOINT_TOKEN": "super-secret-token-value-0123"})
 
-    assert settings.endpoint_token == "super-secret-token-value-0123"
+    assert settings.endpoint_token_secret == RECEIVER_ENV["ENDPOINT_TOKEN_SECRET"]
     assert "super-secret" not in repr(settings)

@@ -41,7 +41,7 @@ class OutboundReceiverSettings:
         )
         # Fail closed: a receiver that lost its secret must not quietly accept unauthenticated messages.
         if settings.endpoint_token_secret is None and not settings.allow_unauthenticated:
-            reader.problems.append("ENDPOINT_TOKEN_SECRET (required unless ALLOW_UNAUTHENTICATED is true)")
+            reader.problems.append("ENDPOINT_TOKEN_SECRET is required unless ALLOW_UNAUTHENTICATED is true")
         if reader.problems:
             names = ", ".join(reader.problems)
             raise ConfigurationError(f"{cls.__name__}: invalid or missing environment: {names}")
