@@ -258,3 +258,42 @@ def test_a_version_far_in_the_future_is_ignored_and_never_makes_real_updates_sta
     published = sorted(event["detail"]["notificationId"] for event in bus_tap.events())
     assert published == ["04l5g0000000801AAA", "04l5g0000000802AAA"]
     assert "record version in the future ignored" in log_output.getvalue()
+
+
+# ---------------------------------------------------------------- batched writes
+
+
+def test_a_notification_completed_meanwhile_falls_back_item_by_item_without_failing_the_others(
+    stack, bus_tap, aws_hooks: Hooks, log_output
+):
+    table = stack.physical_id("IdempotencyTable")
+    raced = "04l5g0000000001AAA"
+
+    def complete_one_first(**_: Any) -> None:
+        """Another worker completes one notification between this worker's read and its locking transaction."""
+        boto3.client("dynamodb").put_item(
+            TableName=table,
+            Item={"id": {"S": f"outbound#00DKb00000AbCdEMAV#{raced}"}, "status": {"S": "COMPLETED"}},
+        )
+
+    aws_hooks.before_call("dynamodb", "TransactWriteItems", complete_one_first)
+    _post(stack, load_body("outbound_receiver/opportunity-3"))
+    stack.drain()
+
+    published = sorted(event["detail"]["notificationId"] for event in bus_tap.events())
+    assert published == ["04l5g0000000000AAA", "04l5g0000000002AAA"]
+    assert "transaction cancelled: its items handled one by one" in log_output.getvalue()
+
+
+def test_two_notifications_of_one_record_in_one_message_apply_in_order(stack, bus_tap):
+    older = _version("04l5g0000000901AAA", "04k5g0000000001AAA", {"SystemModstamp": "2026-11-23T10:00:00.000Z"})
+    newer = _version("04l5g0000000902AAA", "04k5g0000000001AAA", {"SystemModstamp": "2026-11-23T10:05:00.000Z"})
+    end = older.index(b"</Notification>") + len(b"</Notification>")
+    both = older[:end] + newer[newer.index(b"<Notification>") : newer.index(b"</Notification>") + 15] + older[end:]
+    assert both.count(b"<Notification>") == 2
+
+    _post(stack, both)
+    stack.drain()
+
+    events = bus_tap.events()
+    assert [event["detail"]["notificationId"] for event in events] == ["04l5g0000000901AAA", "04l5g0000000902AAA"]

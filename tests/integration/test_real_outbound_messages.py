@@ -5,7 +5,6 @@ file is edited, redacted, truncated or made up: it gets a `soapenv:Client` fault
 was edited, and then it is applied like any acked message. None is answered with a Server fault (our failure).
 """
 
-
 import pytest
 
 from localrun.stack import LocalStack

@@ -13,6 +13,7 @@ was left out.
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -110,6 +111,41 @@ class EventBus:
             raise PublishFailed(f"EventBridge refused {len(refused)} of {len(request)} event(s): {refused[0]}")
         return [str(result["EventId"]) for result in results]
 
+    def publish_each(self, entries: Sequence[Entry], *, pool: Executor | None = None) -> list[str | None]:
+        """Publish many events, 10 to a request and within the request quota; returns, per entry, None when it was
+        published or why it was not. One refused entry (or request) never stops the others."""
+        texts: list[str | None] = []
+        errors: list[str | None] = []
+        for entry in entries:
+            try:
+                texts.append(self._fitting(entry))
+                errors.append(None)
+            except (EventTooLarge, PublishFailed) as exc:
+                texts.append(None)
+                errors.append(f"{type(exc).__name__}: {exc}")
+        requests = _requests([(index, e, t) for index, (e, t) in enumerate(zip(entries, texts, strict=True)) if t])
+        outcomes = (pool.map if pool else map)(self._send, requests)
+        for request, outcome in zip(requests, outcomes, strict=True):
+            for (index, _, _), error in zip(request, outcome, strict=True):
+                errors[index] = error
+        return errors
+
+    def _send(self, request: list[tuple[int, Entry, str]]) -> list[str | None]:
+        entries = [
+            {"EventBusName": self._bus_name, "Source": e.source, "DetailType": e.detail_type, "Detail": text}
+            for _, e, text in request
+        ]
+        try:
+            response = client("events").put_events(Entries=entries)
+        except (BotoCoreError, ClientError) as exc:
+            if len(request) > 1:  # one bad entry must not fail its neighbours: send each alone
+                return [error for item in request for error in self._send([item])]
+            return [f"PublishFailed: {type(exc).__name__}: {exc}"]
+        return [
+            None if "EventId" in result else f"PublishFailed: EventBridge refused it: {result.get('ErrorCode')}"
+            for result in response["Entries"]
+        ]
+
     def _fitting(self, entry: Entry) -> str:
         """The Detail text to send: the detail itself, or its overflow shape when the entry is over the quota."""
         text = serialize_detail(entry.detail)
@@ -121,6 +157,21 @@ class EventBus:
         object_key = self._overflow.put(entry.overflow_key, text)
         reference = {"bucket": self._overflow.bucket, "key": object_key, "bytes": len(text.encode("utf-8"))}
         return overflow_detail(entry.detail, reference, room)
+
+
+def _requests(sized: list[tuple[int, Entry, str]]) -> list[list[tuple[int, Entry, str]]]:
+    """Consecutive entries grouped into PutEvents requests of at most 10 entries and 256 KB altogether."""
+    requests: list[list[tuple[int, Entry, str]]] = []
+    total = ENTRY_QUOTA_BYTES + 1
+    for item in sized:
+        _, entry, text = item
+        size = entry_size(source=entry.source, detail_type=entry.detail_type, detail=text)
+        if total + size > ENTRY_QUOTA_BYTES or len(requests[-1]) == MAX_ENTRIES_PER_CALL:
+            requests.append([])
+            total = 0
+        requests[-1].append(item)
+        total += size
+    return requests
 
 
 def overflow_detail(detail: Mapping[str, Any], reference: Mapping[str, Any], room: int) -> str:

@@ -1,6 +1,6 @@
 """The default destination of a notification: one event on the project's EventBridge bus."""
 
-from sfbridge.adapters.event_bus import EventBus, OverflowStore
+from sfbridge.adapters.event_bus import Entry, EventBus, OverflowStore
 from sfbridge.config import OutboundWorkerSettings
 from sfbridge.domain.versions import record_version
 from sfbridge.models.outbound import NotificationEvent
@@ -28,14 +28,20 @@ def notification_event(delivery: Delivery) -> NotificationEvent:
     )
 
 
-def publish_notification(delivery: Delivery) -> None:
-    """The default handler: one EventBridge event per notification, `detail-type` = the sObject type."""
-    settings = OutboundWorkerSettings.from_env()
-    bus = EventBus(settings.event_bus_name, overflow=OverflowStore(settings.claim_check_bucket, OVERFLOW_PREFIX))
-    notification = delivery.notification
-    bus.publish(
+def notification_entry(delivery: Delivery) -> Entry:
+    """The bus entry for a notification: `detail-type` = the sObject type."""
+    return Entry(
         source=EVENT_SOURCE,
-        detail_type=notification.sobject_type,
+        detail_type=delivery.notification.sobject_type,
         detail=notification_event(delivery).model_dump(by_alias=True),
-        overflow_key=f"{delivery.organization_id}/{notification.notification_id}",
+        overflow_key=f"{delivery.organization_id}/{delivery.notification.notification_id}",
     )
+
+
+def event_bus(settings: OutboundWorkerSettings) -> EventBus:
+    return EventBus(settings.event_bus_name, overflow=OverflowStore(settings.claim_check_bucket, OVERFLOW_PREFIX))
+
+
+def publish_notification(delivery: Delivery) -> None:
+    """The default handler: one EventBridge event per notification (the worker batches these itself)."""
+    event_bus(OutboundWorkerSettings.from_env()).publish_all([notification_entry(delivery)])
