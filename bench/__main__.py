@@ -4,6 +4,9 @@
   `lxml.etree.fromstring` of the same bytes. Both are timed interleaved, best of several rounds.
 - cold_import_ratio: a fresh interpreter importing the receiver's entry point divided by one importing boto3
   (median of alternating runs). The receiver needs boto3 itself, so 1.0 is the floor.
+- worker_*: the outbound worker on one 100-notification message against moto (bench/worker.py): AWS calls per
+  notification (new, then the same message again), and seconds with 10 ms added to every AWS call, against the
+  sequential design's 400 calls x 10 ms = 4.0 s.
 """
 
 import json
@@ -18,6 +21,7 @@ sys.path.insert(0, str(ROOT / "layers" / "shared"))
 
 from lxml import etree  # noqa: E402
 
+from bench.worker import worker_figures  # noqa: E402
 from sfbridge.soap.outbound import read_envelope  # noqa: E402
 from sfbridge.soap.parser import parse_xml  # noqa: E402
 
@@ -69,6 +73,7 @@ def import_figures() -> dict[str, float]:
 def main() -> None:
     parse = {count: parse_figures(count) for count in (1, 10, 100)}
     imports = import_figures()
+    worker = worker_figures()
     print(f"{'measure':<34}{'baseline':>12}{'sfbridge':>12}{'ratio':>8}")
     for count, row in parse.items():
         label = f"parse+validate {count:>3} notif. ({row['bytes']} B)"
@@ -77,10 +82,13 @@ def main() -> None:
         f"{'cold import receiver vs boto3':<34}{imports['boto3_ms']:>10.0f}ms{imports['receiver_ms']:>10.0f}ms"
         f"{imports['ratio']:>8.2f}"
     )
+    for name, value in worker.items():
+        print(f"{name:<42}{value:>20.3f}")
     results: dict[str, object] = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
     results |= {
         "cold_import_ratio": round(imports["ratio"], 3),
-        "details": {"parse": parse, "import": imports},
+        **{name: round(value, 3) for name, value in worker.items() if not name.startswith("worker_wall")},
+        "details": {"parse": parse, "import": imports, "worker": worker},
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")

@@ -39,8 +39,10 @@ CALLS = [
     ("s3", "PutObject"),  # receiver: the claim check
     ("s3", "GetObject"),  # worker: reading the claim check
     ("s3", "DeleteObject"),  # worker: deleting the applied claim check
-    ("dynamodb", "PutItem"),  # worker: idempotency record (and failure records)
-    ("dynamodb", "UpdateItem"),  # worker: version record, idempotency completion
+    ("dynamodb", "BatchGetItem"),  # worker: dedupe and version records
+    ("dynamodb", "TransactWriteItems"),  # worker: locking notifications, advancing versions
+    ("dynamodb", "BatchWriteItem"),  # worker: settling (completed, or lock released)
+    ("dynamodb", "PutItem"),  # worker: failure records, item-by-item locks
     ("events", "PutEvents"),  # worker: the default handler
 ]
 DOCUMENTED_WINDOW = {("events", "PutEvents", "timeout")}
