@@ -7,6 +7,9 @@
 - worker_*: the outbound worker on one 100-notification message against moto (bench/worker.py): AWS calls per
   notification (new, then the same message again), and seconds with 10 ms added to every AWS call, against the
   sequential design's 400 calls x 10 ms = 4.0 s.
+- layer_bytecode_import_ratio_<function>, layer_bytecode_own_ratio_<function>: the receiver's and the callout API's
+  import with the shared layer compiled at build time divided by the same import from source only, on a read-only
+  /opt where nothing can be cached (bench/bytecode.py); the whole import, and sfbridge's own modules' share of it.
 """
 
 import json
@@ -21,6 +24,7 @@ sys.path.insert(0, str(ROOT / "layers" / "shared"))
 
 from lxml import etree  # noqa: E402
 
+from bench.bytecode import bytecode_figures  # noqa: E402
 from bench.worker import worker_figures  # noqa: E402
 from sfbridge.soap.outbound import read_envelope  # noqa: E402
 from sfbridge.soap.parser import parse_xml  # noqa: E402
@@ -85,10 +89,21 @@ def main() -> None:
     for name, value in worker.items():
         print(f"{name:<42}{value:>20.3f}")
     results: dict[str, object] = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
+    bytecode = bytecode_figures()
+    for name, row in bytecode.items():
+        label = f"{name} import, layer compiled"
+        print(f"{label:<34}{row['source_only_ms']:>10.0f}ms{row['compiled_ms']:>10.0f}ms{row['ratio']:>8.2f}")
+        label = "  sfbridge's own modules"
+        print(
+            f"{label:<34}{row['sfbridge_source_only_ms']:>10.0f}ms{row['sfbridge_compiled_ms']:>10.0f}ms"
+            f"{row['sfbridge_ratio']:>8.2f}"
+        )
     results |= {
         "cold_import_ratio": round(imports["ratio"], 3),
         **{name: round(value, 3) for name, value in worker.items() if not name.startswith("worker_wall")},
-        "details": {"parse": parse, "import": imports, "worker": worker},
+        **{f"layer_bytecode_import_ratio_{name}": round(row["ratio"], 3) for name, row in bytecode.items()},
+        **{f"layer_bytecode_own_ratio_{name}": round(row["sfbridge_ratio"], 3) for name, row in bytecode.items()},
+        "details": {"parse": parse, "import": imports, "worker": worker, "layer_bytecode": bytecode},
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")

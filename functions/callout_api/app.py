@@ -6,6 +6,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sfbridge.callouts.api import handle_callout
 from sfbridge.observability import logger, metrics
+from sfbridge.snapstart import register_snapshot_hooks
+
+register_snapshot_hooks("sqs", "dynamodb", "stepfunctions")
 
 
 @metrics.log_metrics

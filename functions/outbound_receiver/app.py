@@ -7,6 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sfbridge.observability import logger, metrics
 from sfbridge.outbound.endpoint import answer_outbound_message
+from sfbridge.snapstart import register_snapshot_hooks
+
+register_snapshot_hooks("sqs", "s3")
 
 
 @metrics.log_metrics

@@ -1,13 +1,16 @@
 """POST /events/{type} → SQS → event worker → EventBridge, on moto resources created from template.yaml."""
 
 import json
+from collections.abc import Iterator
 
 import boto3
 import pytest
 
 from localrun.stack import LocalStack
+from sfbridge.adapters.aws import client
 from tests.support import TEMPLATE, load_event
 from tests.support_callouts import CASE_ESCALATED, ORDER_PLACED, body_of, with_headers, with_json_body
+from tests.support_faults import Faults, expire_in_progress_locks, no_retry_delay
 
 API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 
@@ -15,6 +18,14 @@ API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
     return LocalStack.deploy(str(TEMPLATE))
+
+
+@pytest.fixture
+def faults() -> Iterator[Faults]:
+    injected = Faults()
+    with no_retry_delay():
+        yield injected
+    injected.clear()
 
 
 def _post(stack: LocalStack, event: dict) -> tuple[int, dict, dict]:
@@ -126,3 +137,47 @@ def test_event_that_keeps_failing_ends_in_the_dead_letter_queue(stack):
     stack.drain()
 
     assert _queued(stack, "CalloutEventsDeadLetterQueue") == 1
+
+
+def test_retry_after_a_503_that_followed_the_enqueue_names_the_same_event_and_publishes_it_once(stack, bus_tap, faults):
+    # SQS took the event, then DynamoDB refused to record the answer: the caller sees a 503 and retries.
+    with faults.only(client("dynamodb"), "UpdateItem", "fails"):
+        status, problem, _ = _post(stack, load_event(ORDER_PLACED))
+    expire_in_progress_locks(boto3.client("dynamodb"), stack.physical_id("IdempotencyTable"))
+
+    retry_status, accepted, _ = _post(stack, load_event(ORDER_PLACED))
+    enqueued = _queued(stack, "CalloutEventsQueue")
+    stack.drain()
+
+    assert (status, problem["type"]) == (503, "https://sfbridge.dev/problems/idempotency-unavailable")
+    assert retry_status == 202
+    assert enqueued == 2
+    [published] = bus_tap.events()
+    assert published["detail"]["id"] == accepted["id"]
+
+
+def test_send_that_timed_out_after_sqs_stored_it_is_one_event_under_the_id_of_the_retry(stack, bus_tap, faults):
+    with faults.only(client("sqs"), "SendMessage", "times-out-after-effect") as fault:
+        status, problem, _ = _post(stack, load_event(ORDER_PLACED))
+
+    retry_status, accepted, _ = _post(stack, load_event(ORDER_PLACED))
+    enqueued = _queued(stack, "CalloutEventsQueue")
+    stack.drain()
+
+    assert (status, problem["type"]) == (503, "https://sfbridge.dev/problems/service-unavailable")
+    assert retry_status == 202
+    assert enqueued == fault.attempts + 1  # every attempt of the SDK, then the retry: all stored
+    [published] = bus_tap.events()
+    assert published["detail"]["id"] == accepted["id"]
+
+
+def test_same_key_from_another_caller_is_another_event(stack, bus_tap):
+    other = load_event(ORDER_PLACED)
+    other["requestContext"]["identity"]["userArn"] = "arn:aws:iam::123456789012:user/another-org-integration"
+
+    first, second = _post(stack, load_event(ORDER_PLACED)), _post(stack, other)
+    stack.drain()
+
+    assert first[1]["id"] != second[1]["id"]
+    assert "Idempotent-Replayed" not in second[2]
+    assert len(bus_tap.events()) == 2

@@ -119,3 +119,42 @@ def test_job_id_of_an_execution_that_does_not_exist_is_404(stack):
 
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["type"] == "https://sfbridge.dev/problems/job-not-found"
+
+
+def _started_outside_the_api(stack: LocalStack, name: str, document: dict[str, Any]) -> str:
+    boto3.client("stepfunctions").start_execution(
+        stateMachineArn=stack.physical_id("AccountOnboardingStateMachine"), name=name, input=json.dumps(document)
+    )
+    return encode_job_id("account-onboarding", name)
+
+
+def test_execution_started_outside_the_api_is_a_404_problem(stack):
+    document = {"requestId": "console-1", "input": body_of(START_ONBOARDING)}
+    job_id = _started_outside_the_api(stack, "a" * 32, document)
+
+    response = stack.invoke(API, job_status_event(job_id))
+
+    assert response["statusCode"] == 404
+    assert response["multiValueHeaders"]["Content-Type"] == ["application/problem+json"]
+    assert json.loads(response["body"])["type"] == "https://sfbridge.dev/problems/job-not-found"
+
+
+def test_execution_whose_input_names_another_job_is_a_404_problem(stack):
+    someone_elses = encode_job_id("account-onboarding", "c" * 32)
+    document = {"requestId": "copied-1", "input": body_of(START_ONBOARDING), "jobId": someone_elses}
+    job_id = _started_outside_the_api(stack, "b" * 32, document)
+
+    response = stack.invoke(API, job_status_event(job_id))
+
+    assert response["statusCode"] == 404
+
+
+def test_started_job_carries_its_id_in_the_execution_input(stack):
+    job_id = json.loads(_start(stack)["body"])["id"]
+
+    stepfunctions = boto3.client("stepfunctions")
+    [execution] = stepfunctions.list_executions(stateMachineArn=stack.physical_id("AccountOnboardingStateMachine"))[
+        "executions"
+    ]
+    described = stepfunctions.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"])["jobId"] == job_id

@@ -1,13 +1,18 @@
 """POST /operations/credit-check: the EXPRESS state machine from template.yaml, run synchronously on moto."""
 
 import json
+import time
+from typing import Any
 
 import boto3
 import pytest
 
 from localrun.stack import LocalStack
+from sfbridge.adapters import workflows as workflow_adapter
+from sfbridge.adapters.aws import client
 from tests.support import TEMPLATE, load_event
 from tests.support_callouts import CREDIT_CHECK, body_of, credit_exposure_items, with_headers, with_json_body
+from tests.support_faults import add_latency, remove_latency
 
 API = "CalloutApiFunction"
 
@@ -139,3 +144,68 @@ def test_execution_input_carries_the_request_id(stack):
     described = stepfunctions.describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"])["requestId"] == "0b6c3b1e-7f0a-4c52-9d8e-1a2b3c4d5e03"
     assert execution["name"].startswith("0b6c3b1e-7f0a-4c52-9d8e-1a2b3c4d5e03-")
+
+
+def _arriving_now(event: dict[str, Any]) -> dict[str, Any]:
+    """The sample request as API Gateway would hand it over right now."""
+    return {**event, "requestContext": {**event["requestContext"], "requestTimeEpoch": int(time.time() * 1000)}}
+
+
+@pytest.fixture
+def slow_idempotency_write():
+    """Each DynamoDB PutItem (the idempotency write) takes a second longer."""
+    dynamodb = client("dynamodb")
+    latency = add_latency(dynamodb, "PutItem", 1.0)
+    yield latency
+    remove_latency(dynamodb, latency)
+
+
+@pytest.fixture
+def sync_calls(monkeypatch) -> list[tuple[float, int]]:
+    """(when, read timeout) of every StartSyncExecution client the adapter takes."""
+    calls: list[tuple[float, int]] = []
+    real = workflow_adapter._sync_client
+
+    def recording(read_timeout_seconds: int) -> Any:
+        calls.append((time.time(), read_timeout_seconds))
+        return real(read_timeout_seconds)
+
+    monkeypatch.setattr(workflow_adapter, "_sync_client", recording)
+    return calls
+
+
+def test_slow_idempotency_write_shrinks_the_workflows_time_to_what_is_left(aws, slow_idempotency_write, sync_calls):
+    stack = LocalStack.deploy(
+        str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": "off", "OPERATION_TIME_BUDGET_SECONDS": "5"}
+    )
+    _seed(stack)
+    event = _arriving_now(load_event(CREDIT_CHECK))
+    arrived = event["requestContext"]["requestTimeEpoch"] / 1000
+
+    response = stack.invoke(API, event)
+
+    [(started, read_timeout)] = sync_calls
+    assert response["statusCode"] == 200
+    assert read_timeout == 1  # 5 s budget, less the second of the write, less the 2 s connect timeout, floored
+    assert started - arrived + workflow_adapter.SYNC_CONNECT_TIMEOUT_SECONDS + read_timeout <= 5
+
+
+@pytest.mark.parametrize("emulation", ["off", "poll"])
+def test_budget_spent_by_the_idempotency_write_is_a_504_problem_and_starts_nothing(
+    aws, slow_idempotency_write, emulation
+):
+    stack = LocalStack.deploy(
+        str(TEMPLATE), extra_environment={"SYNC_EXECUTION_EMULATION": emulation, "OPERATION_TIME_BUDGET_SECONDS": "3"}
+    )
+    _seed(stack)
+
+    response = stack.invoke(API, _arriving_now(load_event(CREDIT_CHECK)))
+
+    problem = json.loads(response["body"])
+    assert response["statusCode"] == 504
+    assert response["multiValueHeaders"]["Content-Type"] == ["application/problem+json"]
+    assert problem["type"] == "https://sfbridge.dev/problems/workflow-timed-out"
+    executions = boto3.client("stepfunctions").list_executions(
+        stateMachineArn=stack.physical_id("CreditCheckStateMachine")
+    )
+    assert executions["executions"] == []

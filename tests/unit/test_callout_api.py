@@ -200,4 +200,10 @@ def test_event_over_the_eventbridge_limit_is_413_and_never_enqueued():
     payload = _Anything.model_validate({"notes": "x" * 263_000})
 
     with pytest.raises(PayloadTooLarge, match="Amazon EventBridge"):
-        accept_event(EventType("order-placed", _Anything), payload, request_id="r-1", queue=_Unreachable(""))
+        accept_event(
+            EventType("order-placed", _Anything),
+            payload,
+            event_id="6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b",
+            request_id="r-1",
+            queue=_Unreachable(""),
+        )

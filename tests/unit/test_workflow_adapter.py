@@ -45,14 +45,24 @@ def test_emulated_sync_run_gives_up_when_the_budget_is_spent(stepfunctions):
     arn = _machine(stepfunctions, "slow", SLOW)
     started = time.monotonic()
 
-    with pytest.raises(WorkflowTimedOut, match="time budget of 0 s"):
-        Workflows(emulate_sync=True).run_sync(arn, name="r-2", input="{}", budget_seconds=0.3)
+    with pytest.raises(WorkflowTimedOut, match="time budget of 3 s"):
+        Workflows(emulate_sync=True).run_sync(arn, name="r-2", input="{}", budget_seconds=3.1)
 
     assert time.monotonic() - started < 10  # far from the minute the execution would take
 
 
+@pytest.mark.parametrize("emulate_sync", [True, False], ids=["emulated", "StartSyncExecution"])
+def test_budget_too_short_for_connect_and_read_starts_nothing(stepfunctions, emulate_sync):
+    arn = _machine(stepfunctions, "echo", ECHO)
+
+    with pytest.raises(WorkflowTimedOut, match="spent before the workflow could start"):
+        Workflows(emulate_sync=emulate_sync).run_sync(arn, name="r-6", input="{}", budget_seconds=2.5)
+
+    assert stepfunctions.list_executions(stateMachineArn=arn)["executions"] == []
+
+
 def test_sync_run_reports_a_failed_execution_although_the_call_answered_200():
-    client = adapter._sync_client(25)
+    client = adapter._sync_client(23)  # 25 s budget - 2 s connect timeout
     response = {
         "executionArn": MACHINE.replace(":stateMachine:", ":express:") + ":r-3:1",
         "startDate": "2026-11-25T11:02:41Z",
@@ -71,7 +81,7 @@ def test_sync_run_reports_a_failed_execution_although_the_call_answered_200():
 
 
 def test_sync_run_that_outlasts_the_read_timeout_is_a_timeout(monkeypatch):
-    client = adapter._sync_client(3)
+    client = adapter._sync_client(1)  # 3 s budget - 2 s connect timeout
 
     def too_slow(**_: object) -> None:
         raise ReadTimeoutError(endpoint_url="https://sync-states.us-east-1.amazonaws.com/")
@@ -83,7 +93,7 @@ def test_sync_run_that_outlasts_the_read_timeout_is_a_timeout(monkeypatch):
 
 
 def test_sync_run_refused_by_step_functions_is_unavailable():
-    client = adapter._sync_client(4)
+    client = adapter._sync_client(2)  # 4 s budget - 2 s connect timeout
     with Stubber(client) as stubbed:
         stubbed.add_client_error("start_sync_execution", service_error_code="ThrottlingException", http_status_code=400)
         with pytest.raises(WorkflowUnavailable, match="ThrottlingException"):

@@ -50,17 +50,42 @@ class OutboundWorkerSettings(Settings):
         return Retention(self.retention_horizon_days)
 
 
-class CalloutApiSettings(Settings):
-    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL")
-    operations: Json[dict[str, str]] = Field(alias="OPERATIONS")
-    """Operation name -> EXPRESS state machine ARN, as JSON; the catalog declares the same names."""
-    jobs: Json[dict[str, str]] = Field(alias="JOBS")
-    """Job name -> STANDARD state machine ARN, as JSON; the catalog declares the same names."""
+class CalloutIdempotencySettings(Settings):
+    """What every POST route of the callout API needs: where answers to an `Idempotency-Key` are kept.
+
+    Each route reads only its own settings class, so a malformed variable of one route (say `OPERATIONS`) fails that
+    route alone and never `POST /events`.
+    """
+
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
+
+
+class EventRouteSettings(CalloutIdempotencySettings):
+    """`POST /events/{type}`."""
+
+    events_queue_url: str = Field(alias="EVENTS_QUEUE_URL")
+
+
+class OperationRouteSettings(CalloutIdempotencySettings):
+    """`POST /operations/{name}`."""
+
+    operations: Json[dict[str, str]] = Field(alias="OPERATIONS")
+    """Operation name -> EXPRESS state machine ARN, as JSON; the catalog declares the same names."""
     operation_time_budget_seconds: int = Field(default=25, alias="OPERATION_TIME_BUDGET_SECONDS", ge=1, le=28)
     sync_execution_emulation: Literal["off", "poll"] = Field(default="off", alias="SYNC_EXECUTION_EMULATION")
     """`poll` where `StartSyncExecution` does not exist (moto): StartExecution, then DescribeExecution."""
+
+
+class JobStatusSettings(Settings):
+    """`GET /jobs/{id}`: only where the jobs run; it remembers nothing."""
+
+    jobs: Json[dict[str, str]] = Field(alias="JOBS")
+    """Job name -> STANDARD state machine ARN, as JSON; the catalog declares the same names."""
+
+
+class JobRouteSettings(CalloutIdempotencySettings, JobStatusSettings):
+    """`POST /jobs/{name}`."""
 
 
 class CalloutEventWorkerSettings(Settings):

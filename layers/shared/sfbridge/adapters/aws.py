@@ -20,5 +20,16 @@ def _session() -> botocore.session.Session:
 
 
 @cache
-def client(service_name: str) -> Any:
-    return _session().create_client(service_name, config=_CONFIG)
+def client(service_name: str, config: Config = _CONFIG) -> Any:
+    """The process's client for `service_name`; pass `config` (a module constant) for other timeouts or retries."""
+    return _session().create_client(service_name, config=config)
+
+
+def forget_clients() -> None:
+    """Drop every client and the session behind them, so the next `client()` resolves credentials and connects anew.
+
+    Lambda SnapStart calls this after a restore (`sfbridge.snapstart`): a snapshot's clients hold the credentials
+    and the connections of the environment that was snapshotted.
+    """
+    client.cache_clear()
+    _session.cache_clear()

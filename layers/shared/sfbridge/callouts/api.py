@@ -20,17 +20,29 @@ from sfbridge.callouts.events import accept_event
 from sfbridge.callouts.idempotency import IdempotentCalls
 from sfbridge.callouts.jobs import job_status, start_job
 from sfbridge.callouts.operations import run_operation
-from sfbridge.callouts.requests import REQUEST_ID_HEADER, JsonRequest, read_json_request, request_id_of
+from sfbridge.callouts.requests import (
+    REQUEST_ID_HEADER,
+    JsonRequest,
+    caller_of,
+    read_json_request,
+    request_id_of,
+)
+from sfbridge.callouts.time_budget import operation_deadline
 from sfbridge.callouts.workflow_io import state_machine_arn
-from sfbridge.config import CalloutApiSettings
+from sfbridge.config import (
+    CalloutIdempotencySettings,
+    EventRouteSettings,
+    JobRouteSettings,
+    JobStatusSettings,
+    OperationRouteSettings,
+)
+from sfbridge.domain.event_ids import callout_event_id, job_execution_name
 from sfbridge.exceptions import SfbridgeError
 from sfbridge.models.callouts import CalloutAnswer
 from sfbridge.models.validation import validate_body
 from sfbridge.observability import logger, metrics
 
 JSON: Final = "application/json"
-_BUDGET_MARGIN_SECONDS: Final = 1.0
-"""Kept back from the Lambda's remaining time, so that a spent budget is still answered with a 504."""
 
 app = APIGatewayRestResolver()
 
@@ -51,34 +63,40 @@ def handle_callout(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 @app.post("/events/<type>")
 def publish_event(type: str) -> Response[str]:
     event_type = catalog.event_type(type)
-    request, settings = _json_request(), CalloutApiSettings.from_env()
+    request, settings = _json_request(), EventRouteSettings.from_env()
     payload = validate_body(event_type.model, request.body)
     queue = CalloutEventQueue(settings.events_queue_url)
+    event_id = callout_event_id(caller=_caller(), event_type=event_type.name, idempotency_key=request.idempotency_key)
     return _idempotent(
         f"POST /events/{type}",
         request,
         settings,
-        lambda: accept_event(event_type, payload, request_id=_request_id(), queue=queue),
+        lambda: accept_event(event_type, payload, event_id=event_id, request_id=_request_id(), queue=queue),
     )
 
 
 @app.post("/operations/<name>")
 def call_operation(name: str) -> Response[str]:
     workflow = catalog.operation_named(name)
-    request, settings = _json_request(), CalloutApiSettings.from_env()
+    request, settings = _json_request(), OperationRouteSettings.from_env()
     payload = validate_body(workflow.input_model, request.body)
     arn = state_machine_arn(workflow, settings.operations, "OPERATIONS")
     workflows = Workflows(emulate_sync=settings.sync_execution_emulation == "poll")
-    budget = min(float(settings.operation_time_budget_seconds), _remaining_seconds())
+    deadline = operation_deadline(
+        request_time_epoch_ms=app.current_event.request_context.request_time_epoch,
+        budget_seconds=settings.operation_time_budget_seconds,
+        lambda_remaining_ms=app.lambda_context.get_remaining_time_in_millis(),
+    )
 
     def run() -> CalloutAnswer:
+        # Read the budget only now, after the idempotency write: whatever that took is no longer the workflow's.
         return run_operation(
             workflow,
             payload,
             state_machine_arn=arn,
             request_id=_request_id(),
             workflows=workflows,
-            budget_seconds=budget,
+            budget_seconds=deadline.remaining(),
         )
 
     return _idempotent(f"POST /operations/{name}", request, settings, run)
@@ -87,21 +105,27 @@ def call_operation(name: str) -> Response[str]:
 @app.post("/jobs/<job>")
 def submit_job(job: str) -> Response[str]:
     workflow = catalog.job_named(job)
-    request, settings = _json_request(), CalloutApiSettings.from_env()
+    request, settings = _json_request(), JobRouteSettings.from_env()
     payload = validate_body(workflow.input_model, request.body)
     arn = state_machine_arn(workflow, settings.jobs, "JOBS")
-    workflows = Workflows()
-    return _idempotent(
-        f"POST /jobs/{job}",
-        request,
-        settings,
-        lambda: start_job(workflow, payload, state_machine_arn=arn, request_id=_request_id(), workflows=workflows),
-    )
+    name = job_execution_name(caller=_caller(), job_name=workflow.name, idempotency_key=request.idempotency_key)
+
+    def run() -> CalloutAnswer:
+        return start_job(
+            workflow,
+            payload,
+            execution_name=name,
+            state_machine_arn=arn,
+            request_id=_request_id(),
+            workflows=Workflows(),
+        )
+
+    return _idempotent(f"POST /jobs/{job}", request, settings, run)
 
 
 @app.get("/jobs/<job>")
 def get_job(job: str) -> Response[str]:
-    settings = CalloutApiSettings.from_env()
+    settings = JobStatusSettings.from_env()
     view = job_status(job, catalog=catalog, deployed=settings.jobs, request_id=_request_id(), workflows=Workflows())
     return Response(status_code=200, content_type=JSON, body=view.model_dump_json(by_alias=True, exclude_none=True))
 
@@ -145,17 +169,18 @@ def _request_id() -> str:
     return str(app.context.get("request_id", ""))
 
 
-def _remaining_seconds() -> float:
-    context = app.lambda_context
-    return max(0.0, context.get_remaining_time_in_millis() / 1000 - _BUDGET_MARGIN_SECONDS)
+def _caller() -> str:
+    return caller_of(app.current_event.raw_event)
 
 
 def _idempotent(
-    scope: str, request: JsonRequest, settings: CalloutApiSettings, call: Callable[[], CalloutAnswer]
+    route: str, request: JsonRequest, settings: CalloutIdempotencySettings, call: Callable[[], CalloutAnswer]
 ) -> Response[str]:
+    """`call()`'s answer, remembered per caller and route under the request's Idempotency-Key."""
     calls = IdempotentCalls(
         table_name=settings.idempotency_table, ttl_seconds=settings.idempotency_ttl_seconds, context=app.lambda_context
     )
+    scope = f"{_caller()} {route}"
     return _response(calls.answer(scope=scope, key=request.idempotency_key, body=request.body, call=call))
 
 

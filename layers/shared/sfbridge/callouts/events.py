@@ -1,6 +1,5 @@
 """`POST /events/{type}`: the validated event goes to SQS, and the caller gets its id (202) at once."""
 
-import uuid
 from typing import Final
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,11 +18,15 @@ QUEUE_MESSAGE_LIMIT: Final = 262_144
 
 
 def accept_event(
-    event_type: EventType, payload: BaseModel, *, request_id: str, queue: CalloutEventQueue
+    event_type: EventType, payload: BaseModel, *, event_id: str, request_id: str, queue: CalloutEventQueue
 ) -> CalloutAnswer:
-    """Enqueue the event; it is accepted only once SQS has it (`StoreUnavailable` otherwise)."""
+    """Enqueue the event as `event_id`; it is accepted only once SQS has it (`StoreUnavailable` otherwise).
+
+    `event_id` comes from `sfbridge.domain.event_ids`: a retry with the same Idempotency-Key enqueues the same id,
+    which the event worker delivers once.
+    """
     queued = QueuedCalloutEvent(
-        id=str(uuid.uuid4()),
+        id=event_id,
         type=event_type.name,
         payload=payload.model_dump(mode="json", by_alias=True),
         request_id=request_id,

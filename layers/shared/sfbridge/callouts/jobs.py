@@ -1,6 +1,5 @@
 """`POST /jobs/{name}` starts the job's STANDARD state machine; `GET /jobs/{id}` reports how it is doing."""
 
-import uuid
 from collections.abc import Mapping
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -11,7 +10,7 @@ from sfbridge.callouts.problems import problem_for
 from sfbridge.callouts.registry import CalloutCatalog, Workflow
 from sfbridge.callouts.workflow_io import checked_output, execution_input
 from sfbridge.domain.executions import execution_output
-from sfbridge.domain.job_ids import decode_job_id, encode_job_id
+from sfbridge.domain.job_ids import decode_job_id, encode_job_id, started_as_job
 from sfbridge.exceptions import JobNotFound, UnknownJob, WorkflowEnded
 from sfbridge.models.callouts import CalloutAnswer, JobView
 from sfbridge.models.workflows import ExecutionOutcome
@@ -19,12 +18,26 @@ from sfbridge.observability import logger, metrics
 
 
 def start_job(
-    workflow: Workflow, payload: BaseModel, *, state_machine_arn: str, request_id: str, workflows: Workflows
+    workflow: Workflow,
+    payload: BaseModel,
+    *,
+    execution_name: str,
+    state_machine_arn: str,
+    request_id: str,
+    workflows: Workflows,
 ) -> CalloutAnswer:
-    """202 with the job id, and `Location: /jobs/<id>` relative to the API's base URL."""
-    execution_name = uuid.uuid4().hex
-    workflows.start(state_machine_arn, name=execution_name, input=execution_input(payload, request_id))
+    """202 with the job id, and `Location: /jobs/<id>` relative to the API's base URL.
+
+    `execution_name` comes from `sfbridge.domain.event_ids.job_execution_name`: an execution that already has it was
+    started by an earlier attempt of this same request (a retry after a timeout or a 503), and is this job.
+    """
     job_id = encode_job_id(workflow.name, execution_name)
+    workflows.start(
+        state_machine_arn,
+        name=execution_name,
+        input=execution_input(payload, request_id, job_id=job_id),
+        already_started_is_success=True,
+    )
     metrics.add_metric(name="JobsStarted", unit=MetricUnit.Count, value=1)
     logger.info("job started", job=workflow.name, job_id=job_id)
     view = JobView(id=job_id, status="RUNNING")
@@ -44,7 +57,8 @@ def job_status(
     if job_name not in deployed:
         raise JobNotFound(f"no job {job_id[:64]}")
     outcome = workflows.describe(execution_arn(deployed[job_name], execution_name))
-    if outcome is None:
+    if outcome is None or not started_as_job(outcome.input, job_id):
+        # An execution started elsewhere (the console, a schedule, another system) is not this API's to show.
         raise JobNotFound(f"no job {job_id[:64]}")
     return job_view(job_id, workflow, outcome, request_id)
 

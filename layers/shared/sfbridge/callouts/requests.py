@@ -43,6 +43,31 @@ def request_id_of(event: dict[str, Any]) -> str:
     return str(generated) if generated else str(uuid.uuid4())
 
 
+def caller_of(event: dict[str, Any]) -> str:
+    """Who API Gateway says is calling: the authorizer's principal, the IAM identity, or the API key.
+
+    An assumed role's session name is dropped (Salesforce may name each STS session differently), so retries made
+    under new temporary credentials of the same role are the same caller. Without authentication (the local stack),
+    every request has the same caller.
+    """
+    context = event.get("requestContext") or {}
+    principal = (context.get("authorizer") or {}).get("principalId")
+    identity = context.get("identity") or {}
+    if principal:
+        return f"principal:{principal}"
+    if user_arn := identity.get("userArn"):
+        return "iam:" + _without_session_name(str(user_arn))
+    if api_key_id := identity.get("apiKeyId"):
+        return f"api-key:{api_key_id}"
+    return "anonymous"
+
+
+def _without_session_name(arn: str) -> str:
+    # arn:aws:sts::123456789012:assumed-role/<role>/<session> -> arn:aws:sts::123456789012:assumed-role/<role>
+    prefix, marker, rest = arn.partition(":assumed-role/")
+    return f"{prefix}{marker}{rest.split('/')[0]}" if marker else arn
+
+
 def read_json_request(event: APIGatewayProxyEvent) -> JsonRequest:
     """The parsed body and Idempotency-Key of a POST; 415, 413 or 400 errors as exceptions, checked in that order."""
     _check_content_type(event.headers.get("content-type"))

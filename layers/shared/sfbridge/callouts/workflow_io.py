@@ -21,11 +21,11 @@ def state_machine_arn(workflow: Workflow, deployed: Mapping[str, str], variable:
         raise ConfigurationError(f"{workflow.name} is in the catalog but not in {variable}") from None
 
 
-def execution_input(payload: BaseModel, request_id: str) -> str:
+def execution_input(payload: BaseModel, request_id: str, *, job_id: str | None = None) -> str:
     """The JSON the execution starts with; `PayloadTooLarge` above Step Functions' input quota."""
-    text = WorkflowInput(request_id=request_id, input=payload.model_dump(mode="json", by_alias=True)).model_dump_json(
-        by_alias=True
-    )
+    text = WorkflowInput(
+        request_id=request_id, input=payload.model_dump(mode="json", by_alias=True), job_id=job_id
+    ).model_dump_json(by_alias=True, exclude_none=True)
     size = len(text.encode())
     if size > EXECUTION_INPUT_LIMIT:
         raise PayloadTooLarge(

@@ -18,6 +18,8 @@ class WorkflowInput(BaseModel):
 
     request_id: str
     input: dict[str, Any]
+    job_id: str | None = None
+    """Set by `POST /jobs/{name}` only: `GET /jobs/{id}` reads an execution only when its input names that id."""
 
 
 class ExecutionOutcome(BaseModel):
@@ -30,3 +32,5 @@ class ExecutionOutcome(BaseModel):
     output: str | None = None
     error: str | None = None
     cause: str | None = None
+    input: str | None = None
+    """The execution's input (DescribeExecution only; StartSyncExecution does not return it)."""
