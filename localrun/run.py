@@ -20,7 +20,9 @@ from moto.server import ThreadedMotoServer
 
 from localrun.api import ApiServer, LocalApi
 from localrun.cli import READY
+from localrun.outputs import record_stack
 from localrun.pollers import SqsPollers
+from localrun.sqs_moves import enable_message_move_tasks
 from localrun.stack import LocalStack
 from localrun.stepfunctions import enable_execution
 from localrun.template import REGION, TemplateError, parse_parameter_overrides
@@ -57,6 +59,7 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     endpoint = "http://{}:{}".format(*moto.get_host_and_port())
     _use_local_endpoint(endpoint)
     enable_execution(endpoint)
+    enable_message_move_tasks()
     overrides = parse_parameter_overrides(args.parameter_overrides)
     stack = LocalStack.deploy(args.template, overrides, template_body=template)
     tap_url = stack.add_bus_tap()
@@ -69,6 +72,7 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     api.start()
     running.callback(api.stop)
     stack.api_base_url = api.url
+    record_stack(stack)
     return api.url, tap_url, stack, endpoint
 
 
@@ -110,6 +114,10 @@ def _print_ready(stack: LocalStack, api_url: str, endpoint: str, tap_url: str, s
     for source in stack.sqs_sources:
         lines.append(f"  SQS    {source.queue_url} -> {source.function_logical_id} (BatchSize {source.batch_size})")
     lines.append(f"moto endpoint: {endpoint}  (AWS_ENDPOINT_URL for boto3 or the aws CLI)")
+    lines.append(
+        f"operate it: AWS_ENDPOINT_URL={endpoint} AWS_REGION={stack.region} "
+        f".venv/bin/sfbridge --stack {stack.target.stack_name} status"
+    )
     lines.append(f"bus tap queue: {tap_url}  (a copy of every event put on {', '.join(stack.event_bus_names())})")
     lines.extend(_curl_examples(stack, api_url))
     lines.append(f"{READY} {api_url} (started in {seconds:.2f} s; Ctrl-C stops)")

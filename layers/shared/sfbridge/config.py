@@ -94,3 +94,9 @@ class CalloutEventWorkerSettings(Settings):
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
     delivery_failure_table: str | None = Field(default=None, alias="DELIVERY_FAILURE_TABLE")
     """Where failed events are recorded for the operator; None records nothing (the failure is still logged)."""
+
+
+class ArchiveSettings(Settings):
+    """The workers' archive of accepted messages; archiving is off where no bucket is configured."""
+
+    archive_bucket: str | None = Field(default=None, alias="ARCHIVE_BUCKET")

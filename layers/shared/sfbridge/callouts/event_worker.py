@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sfbridge.adapters.archive import archive_callout_event
 from sfbridge.adapters.delivery_failures import DeliveryFailure, DeliveryFailures, ItemFailure
 from sfbridge.adapters.event_bus import EventBus
 from sfbridge.adapters.idempotency import run_once
@@ -62,6 +63,7 @@ class CalloutEventDelivery:
             queued = QueuedCalloutEvent.model_validate_json(record.body)
             event_id = queued.id
             logger.set_correlation_id(queued.request_id)
+            archive_callout_event(record, queued)
             self._deliver_once(key={"eventId": queued.id}, queued=queued)
         except Exception as exc:
             self._record_failure(record, event_id, exc)

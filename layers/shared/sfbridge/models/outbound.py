@@ -92,6 +92,8 @@ class QueuedOutboundMessage(BaseModel):
     request_id: str | None = None
     envelope: str | None = None
     envelope_s3_key: str | None = None
+    replay: Literal[True] | None = None
+    """Set by `sfbridge replay --force`: apply again even if already applied, and mark the events as replayed."""
 
 
 class NotificationEvent(BaseModel):
@@ -110,3 +112,5 @@ class NotificationEvent(BaseModel):
     """Which stamp `record_version` comes from (`SystemModstamp` or `LastModifiedDate`): compare only equal fields."""
     fields: dict[str, str | None]
     request_id: str | None = None
+    replay: bool = False
+    """True when an operator applied the notification again on purpose (`sfbridge replay --force`)."""

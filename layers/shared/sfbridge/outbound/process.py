@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sfbridge.adapters.archive import archive_outbound_message
 from sfbridge.adapters.delivery_failures import DeliveryFailure, DeliveryFailures, ItemFailure
 from sfbridge.adapters.event_bus import Entry
 from sfbridge.adapters.message_store import ClaimCheckMissing, ClaimChecks
@@ -113,7 +114,8 @@ class NotificationProcessor:
         queued = QueuedOutboundMessage.model_validate_json(record.body)
         # The receiver's API Gateway request id follows the message, so one id finds both halves in the logs.
         logger.set_correlation_id(queued.request_id)
-        if self._retention.is_too_old(queued.received_at, datetime.now(UTC)):
+        # A forced replay (`sfbridge replay --force`) is an operator applying a message again on purpose.
+        if not queued.replay and self._retention.is_too_old(queued.received_at, datetime.now(UTC)):
             raise MessageBeyondHorizon(
                 f"accepted at {queued.received_at.isoformat()}, more than "
                 f"{self._retention.horizon_days} day(s) ago (RetentionHorizonDays)"
@@ -126,8 +128,9 @@ class NotificationProcessor:
                 return []
             raise
         message = parse_outbound_message(envelope, max_bytes=_STORED_ENVELOPE_MAX_BYTES)
+        archive_outbound_message(record, queued, message, envelope)
         failures = self._apply_notifications(queued, message.notifications)
-        if not failures and queued.envelope_s3_key:
+        if not failures and queued.envelope_s3_key and not queued.replay:
             self._claim_checks.delete(queued.envelope_s3_key, why="message applied")
         return failures
 
@@ -140,13 +143,15 @@ class NotificationProcessor:
         self, queued: QueuedOutboundMessage, notifications: list[Notification]
     ) -> list[ItemFailure]:
         batch = [self._pending(queued, notification) for notification in notifications]
-        claimed = self._claim(self._fresh(batch))
+        # A forced replay (`sfbridge replay --force`) applies again on purpose: it skips the dedupe records.
+        claimed = batch if queued.replay else self._claim(self._fresh(batch))
         self._guard_versions(claimed)
         self._deliver(queued, [pending for pending in claimed if pending.outcome is None])
-        self._ledger.settle(
-            completed={p.key: p.outcome for p in claimed if p.outcome and p.failure is None},
-            released=[p.key for p in claimed if p.failure is not None],
-        )
+        if not queued.replay:
+            self._ledger.settle(
+                completed={p.key: p.outcome for p in claimed if p.outcome and p.failure is None},
+                released=[p.key for p in claimed if p.failure is not None],
+            )
         self._count(batch)
         return [pending.failure for pending in batch if pending.failure is not None]
 
@@ -224,7 +229,12 @@ class NotificationProcessor:
                     pending.notification.fields if handler is None else self._routes.typed_record(pending.notification)
                 )
                 delivery = Delivery(
-                    queued.organization_id, queued.action_id, queued.request_id, pending.notification, record
+                    queued.organization_id,
+                    queued.action_id,
+                    queued.request_id,
+                    pending.notification,
+                    record,
+                    replay=bool(queued.replay),
                 )
                 if handler is None:
                     to_bus.append((pending, notification_entry(delivery)))

@@ -25,6 +25,7 @@ def notification_event(delivery: Delivery) -> NotificationEvent:
         record_version_field=version.field if version else None,
         fields=notification.fields,
         request_id=delivery.request_id,
+        replay=delivery.replay,
     )
 
 

@@ -20,6 +20,8 @@ class Delivery:
     request_id: str | None
     notification: Notification
     record: BaseModel | dict[str, str | None]
+    replay: bool = False
+    """Applied again on purpose by an operator (`sfbridge replay --force`), not a delivery from Salesforce."""
 
 
 Handler = Callable[[Delivery], None]

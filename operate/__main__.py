@@ -1,0 +1,3 @@
+from operate.cli import main
+
+main()
