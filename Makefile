@@ -19,12 +19,16 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(PY): pyproject.toml
+# .venv/bin/python is a symlink into the interpreter's installation, shared by every venv made from it: the
+# install is tracked by a stamp file of this venv's own, so a change to pyproject.toml always reinstalls.
+$(PY): $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@touch $(PY)
+	@touch $@
 
 $(SAM): tools-requirements.txt
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found" >&2; exit 1; }

@@ -16,10 +16,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import boto3
 from moto.server import ThreadedMotoServer
 
+from localrun import salesforce
 from localrun.api import ApiServer, LocalApi
 from localrun.cli import READY
+from localrun.execution_events import ExecutionStatusEmitter
 from localrun.outputs import record_stack
 from localrun.pollers import SqsPollers
 from localrun.sqs_moves import enable_message_move_tasks
@@ -61,7 +64,13 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     enable_execution(endpoint)
     enable_message_move_tasks()
     overrides = parse_parameter_overrides(args.parameter_overrides)
+    if salesforce.wants_stand_in(template, overrides):
+        overrides = salesforce.connect_stand_in(overrides, boto3.client("secretsmanager"), running)
     stack = LocalStack.deploy(args.template, overrides, template_body=template)
+    # Step Functions' status change events, which moto does not send (the job results rule listens for them).
+    emitter = ExecutionStatusEmitter(stack.target.client("stepfunctions"), stack.target.client("events"))
+    emitter.start()
+    running.callback(emitter.stop)
     tap_url = stack.add_bus_tap()
     # Lambda's init phase, for every function, while the first requests wait for it (as on a cold start).
     threading.Thread(target=stack.warm, name="warm", daemon=True).start()

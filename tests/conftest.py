@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support_salesforce import standin  # noqa: F401  (the stand-in Salesforce, for every suite)
+
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",

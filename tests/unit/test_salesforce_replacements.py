@@ -21,6 +21,10 @@ VALID = {
     "SFBRIDGE_AWS_REGION": "eu-west-1",
     "SFBRIDGE_OUTBOUND_MESSAGE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/outbound-messages?token=9f1c",
     "SFBRIDGE_INTEGRATION_USERNAME": "integration.user@example.com",
+    "SFBRIDGE_CONTACT_EMAIL": "integration-admins@example.com",
+    "SFBRIDGE_JWT_CERTIFICATE": "\n".join(
+        ["-----BEGIN CERTIFICATE-----", "MIIDCTCCAfGgAwIBAgIUQ2Zr+7Xh/0k=", "-----END CERTIFICATE-----"]
+    ),
 }
 
 
@@ -50,9 +54,9 @@ def test_valid_values_pass_and_every_variable_is_listed():
     # When every variable holds a value from the stack outputs
     result = run_check(VALID)
 
-    # Then the check passes and names the four variables it checked
+    # Then the check passes and names the variables it checked
     assert result.returncode == 0, result.stderr
-    assert "Deploy-time values: 4 variable(s) set and safe to substitute" in result.stdout
+    assert f"Deploy-time values: {len(VALID)} variable(s) set and safe to substitute" in result.stdout
     assert all(name in result.stdout for name in VALID)
 
 
@@ -84,7 +88,7 @@ def test_an_empty_variable_counts_as_missing():
 
 
 def test_every_missing_variable_is_named_at_once():
-    # When nothing is set, Then all four are named in one run
+    # When nothing is set, Then all of them are named in one run
     result = run_check({})
 
     assert result.returncode == 1

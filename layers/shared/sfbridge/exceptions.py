@@ -159,3 +159,35 @@ class WorkflowUnavailable(ServerError):
 
 class IdempotencyStoreUnavailable(ServerError):
     """The idempotency table could not be read or written, so the request could not be made safe to retry."""
+
+
+# ---- Calls into Salesforce (remote call-in): `sfbridge.adapters.salesforce` raises these.
+
+
+class SalesforceError(ServerError):
+    """A call into Salesforce did not take effect; sfbridge could not complete its part."""
+
+
+class SalesforceUnavailable(SalesforceError):
+    """Salesforce kept failing in a way worth retrying (5xx, `REQUEST_LIMIT_EXCEEDED`, `UNABLE_TO_LOCK_ROW`,
+    no connection) until the attempts ran out. The work can be retried later as it is."""
+
+
+class SalesforceAuthenticationFailed(SalesforceError):
+    """The token endpoint refused the JWT bearer assertion, or a fresh token was refused again: the connected app,
+    its certificate, the integration user's pre-authorization or the login host needs fixing, not a retry."""
+
+
+class SalesforceRejected(SalesforceError):
+    """Salesforce refused the request itself (a validation rule, a missing field, no access): never retried.
+
+    `errors` holds Salesforce's own error codes, messages and fields, as it reported them.
+    """
+
+    def __init__(self, detail: str, errors: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    @property
+    def error_codes(self) -> list[str]:
+        return [code for code, _, _ in self.errors]
