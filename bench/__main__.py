@@ -5,6 +5,9 @@
 - cold_import_ratio: a fresh interpreter importing the receiver's entry point divided by one importing boto3
   (median of alternating runs). The receiver needs botocore itself, so about 1.0 is the floor. Written as
   receiver_cold_import_ratio too, the name the throughput figures use.
+- worker_*: the outbound worker on one 100-notification message against moto (bench/worker.py): AWS calls per
+  notification (new, then the same message again), and seconds with 10 ms added to every AWS call, against the
+  sequential design's 400 calls x 10 ms = 4.0 s.
 - layer_bytecode_import_ratio_<function>, layer_bytecode_own_ratio_<function>: the receiver's and the callout API's
   import with the shared layer compiled at build time divided by the same import from source only, on a read-only
   /opt where nothing can be cached (bench/bytecode.py); the whole import, and sfbridge's own modules' share of it.
@@ -29,6 +32,7 @@ from lxml import etree  # noqa: E402
 
 from bench.bytecode import bytecode_figures  # noqa: E402
 from bench.sustained import measure as measure_sustained  # noqa: E402
+from bench.worker import worker_figures  # noqa: E402
 from sfbridge.soap.outbound import read_envelope  # noqa: E402
 from sfbridge.soap.parser import parse_xml  # noqa: E402
 
@@ -84,6 +88,7 @@ def main() -> None:
     parse = {count: parse_figures(count) for count in (1, 10, 100)}
     imports = import_figures()
     sustained = measure_sustained(args.sustained_messages) if args.sustained_messages else None
+    worker = worker_figures()
     print(f"{'measure':<34}{'baseline':>12}{'sfbridge':>12}{'ratio':>8}")
     for count, row in parse.items():
         label = f"parse+validate {count:>3} notif. ({row['bytes']} B)"
@@ -92,6 +97,8 @@ def main() -> None:
         f"{'cold import receiver vs boto3':<34}{imports['boto3_ms']:>10.0f}ms{imports['receiver_ms']:>10.0f}ms"
         f"{imports['ratio']:>8.2f}"
     )
+    for name, value in worker.items():
+        print(f"{name:<42}{value:>20.3f}")
     results: dict[str, object] = {f"om_parse_ratio_{count}": round(row["ratio"], 3) for count, row in parse.items()}
     bytecode = bytecode_figures()
     for name, row in bytecode.items():
@@ -107,8 +114,9 @@ def main() -> None:
         "receiver_cold_import_ratio": round(imports["ratio"], 3),
         **{f"layer_bytecode_import_ratio_{name}": round(row["ratio"], 3) for name, row in bytecode.items()},
         **{f"layer_bytecode_own_ratio_{name}": round(row["sfbridge_ratio"], 3) for name, row in bytecode.items()},
+        **{name: round(value, 3) for name, value in worker.items() if not name.startswith("worker_wall")},
     }
-    details: dict[str, object] = {"parse": parse, "import": imports, "layer_bytecode": bytecode}
+    details: dict[str, object] = {"parse": parse, "import": imports, "worker": worker, "layer_bytecode": bytecode}
     if sustained is not None:
         print(
             f"{'make run, last vs first 1,000 msgs':<34}{sustained['first_window_per_second']:>10.1f}/s"

@@ -98,14 +98,6 @@ def test_allowlist_parameter_accepts_15_and_18_character_ids_and_nothing_else():
     assert not pattern.fullmatch("00DKb00000AbCdE;00DKb00000AbCdEMAV")
 
 
-def test_idempotency_records_outlive_salesforce_retries():
-    parameter = TEMPLATE_DATA["Parameters"]["IdempotencyTtlSeconds"]
-    table = RESOURCES["IdempotencyTable"]["Properties"]
-
-    assert parameter["MinValue"] >= 48 * 3600
-    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
-
-
 LAYER = ROOT / "layers" / "dependencies"
 
 

@@ -11,6 +11,7 @@ from moto import mock_aws
 
 from localrun.stack import LocalStack
 from tests.support import TEMPLATE, UNAUTHENTICATED
+from tests.support_aws import Hooks, hooks, refuse_put_events_over_quota
 
 
 @dataclass
@@ -30,7 +31,15 @@ class BusTap:
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def aws_hooks() -> Iterator[Hooks]:
+    """Hooks on sfbridge's own clients; EventBridge's entry quota, which moto does not enforce, is always on."""
+    with hooks() as registered:
+        registered.before_call("events", "PutEvents", refuse_put_events_over_quota)
+        yield registered
+
+
+@pytest.fixture
+def aws(aws_hooks: Hooks) -> Iterator[None]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
 

@@ -95,12 +95,12 @@ def test_older_version_arriving_after_a_newer_one_is_skipped(stack, bus_tap):
     assert published == ["04l5g0000000601AAA", "04l5g0000000602AAA"]
 
 
-def test_deleted_record_notification_is_published_with_its_id_only(stack, bus_tap):
+def test_id_only_notification_is_published_with_its_id_only(stack, bus_tap):
     stack.invoke(RECEIVER, load_event("outbound_receiver/opportunity-3"))
     stack.drain()
 
-    deleted = next(e for e in bus_tap.events() if e["detail"]["notificationId"] == "04l5g0000000002AAA")
-    assert deleted["detail"]["fields"] == {"Id": "0065g0000000002AAA"}
+    id_only = next(e for e in bus_tap.events() if e["detail"]["notificationId"] == "04l5g0000000002AAA")
+    assert id_only["detail"]["fields"] == {"Id": "0065g0000000002AAA"}
 
 
 def test_value_a_typed_model_would_refuse_is_still_published_as_sent(stack, bus_tap):
@@ -121,14 +121,33 @@ def test_message_too_big_for_the_queue_travels_through_an_s3_claim_check(stack, 
     big = batch.replace(b"<sf:Region__c>", padding + b"<sf:Region__c>")
 
     response = _post(stack, big)
+    stored = _claim_checks(stack)
     stack.drain()
 
     assert response["statusCode"] == 200
-    objects = boto3.client("s3").list_objects_v2(Bucket=stack.physical_id("ClaimCheckBucket"))
-    assert objects["KeyCount"] == 1
+    assert len(stored) == 1
+    assert stored[0].startswith("outbound-messages/")
     events = bus_tap.events()
     assert len(events) == 100
     assert events[0]["detail"]["fields"]["Description"] == "Ü" * 1500
+
+
+def test_claim_check_is_deleted_once_its_message_is_applied(stack, bus_tap):
+    big = load_body("outbound_receiver/batch-100").replace(
+        b"<sf:Region__c>", b"<sf:Note>" + b"x" * 3000 + b"</sf:Note><sf:Region__c>"
+    )
+    _post(stack, big)
+    assert len(_claim_checks(stack)) == 1
+
+    stack.drain()
+
+    assert len(bus_tap.events()) == 100
+    assert _claim_checks(stack) == []
+
+
+def _claim_checks(stack: LocalStack) -> list[str]:
+    listing = boto3.client("s3").list_objects_v2(Bucket=stack.physical_id("ClaimCheckBucket"), Prefix="outbound-")
+    return [item["Key"] for item in listing.get("Contents", [])]
 
 
 def test_session_id_never_reaches_logs_queue_or_events(stack, bus_tap, log_output):

@@ -197,7 +197,7 @@ def test_event_over_the_eventbridge_limit_is_413_and_never_enqueued():
         def enqueue(self, body: str, event: QueuedCalloutEvent) -> str:
             raise AssertionError("an oversize event must not be sent")
 
-    payload = _Anything.model_validate({"notes": "x" * 262_000})
+    payload = _Anything.model_validate({"notes": "x" * 263_000})
 
     with pytest.raises(PayloadTooLarge, match="Amazon EventBridge"):
         accept_event(

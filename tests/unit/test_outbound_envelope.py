@@ -51,12 +51,12 @@ def test_unknown_and_namespaced_fields_are_kept():
     assert notification.fields["Region__c"] == "EMEA"
 
 
-def test_deleted_record_notification_carries_only_its_id():
-    deleted = parse_outbound_message(OPPORTUNITIES).notifications[2]
+def test_id_only_notification_carries_only_its_id():
+    id_only = parse_outbound_message(OPPORTUNITIES).notifications[2]
 
-    assert deleted.fields == {"Id": "0065g0000000002AAA"}
-    assert deleted.is_id_only
-    assert deleted.record_version is None
+    assert id_only.fields == {"Id": "0065g0000000002AAA"}
+    assert id_only.is_id_only
+    assert id_only.record_version is None
 
 
 def test_record_version_prefers_system_modstamp_then_last_modified_date():

@@ -6,6 +6,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
+from sfbridge.domain.retention import SQS_MAX_RETENTION_DAYS, Retention
 from sfbridge.exceptions import ConfigurationError
 from sfbridge.receiver_config import OutboundReceiverSettings
 
@@ -44,8 +45,16 @@ class OutboundWorkerSettings(Settings):
     claim_check_bucket: str = Field(alias="CLAIM_CHECK_BUCKET")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     record_version_table: str = Field(alias="RECORD_VERSION_TABLE")
+    delivery_failure_table: str = Field(alias="DELIVERY_FAILURE_TABLE")
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")
-    idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=172_800)
+    retention_horizon_days: int = Field(
+        default=SQS_MAX_RETENTION_DAYS, alias="RETENTION_HORIZON_DAYS", ge=1, le=SQS_MAX_RETENTION_DAYS
+    )
+    """Every retention of the worker's records derives from it (`sfbridge.domain.retention`)."""
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(self.retention_horizon_days)
 
 
 class CalloutIdempotencySettings(Settings):
@@ -90,6 +99,8 @@ class CalloutEventWorkerSettings(Settings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     idempotency_ttl_seconds: int = Field(default=172_800, alias="IDEMPOTENCY_TTL_SECONDS", ge=3600)
+    delivery_failure_table: str | None = Field(default=None, alias="DELIVERY_FAILURE_TABLE")
+    """Where failed events are recorded for the operator; None records nothing (the failure is still logged)."""
 
 
 class ArchiveSettings(Settings):

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sfbridge.adapters.archive import archive_callout_event
+from sfbridge.adapters.delivery_failures import DeliveryFailure, DeliveryFailures, ItemFailure
 from sfbridge.adapters.event_bus import EventBus
 from sfbridge.adapters.idempotency import run_once
 from sfbridge.callouts.catalog import catalog as default_catalog
@@ -20,16 +21,18 @@ from sfbridge.workers import process_sqs_batch
 EVENT_SOURCE: Final = "sfbridge.callout-event"
 
 
+def callout_event_detail(*, id: str, type: str, payload: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """The `detail` published for an event; `POST /events/{type}` measures the same one against the bus quota."""
+    detail = CalloutEventDetail(id=id, type=type, payload=payload, request_id=request_id)
+    return detail.model_dump(mode="json", by_alias=True)
+
+
 def publish_callout_event(event: CalloutEvent) -> None:
     """The default handler: one EventBridge event, `detail-type` = the event type."""
-    detail = CalloutEventDetail(
-        id=event.id,
-        type=event.type,
-        payload=event.payload.model_dump(mode="json", by_alias=True),
-        request_id=event.request_id,
-    )
+    payload = event.payload.model_dump(mode="json", by_alias=True)
+    detail = callout_event_detail(id=event.id, type=event.type, payload=payload, request_id=event.request_id)
     EventBus(CalloutEventWorkerSettings.from_env().event_bus_name).publish(
-        source=EVENT_SOURCE, detail_type=event.type, detail=detail.model_dump(mode="json", by_alias=True)
+        source=EVENT_SOURCE, detail_type=event.type, detail=detail
     )
 
 
@@ -38,6 +41,11 @@ class CalloutEventDelivery:
 
     def __init__(self, settings: CalloutEventWorkerSettings, context: LambdaContext, catalog: CalloutCatalog) -> None:
         self._catalog = catalog
+        self._failures = (
+            DeliveryFailures(settings.delivery_failure_table, ttl_seconds=settings.idempotency_ttl_seconds)
+            if settings.delivery_failure_table
+            else None
+        )
         self._deliver_once = run_once(
             self._deliver,
             table_name=settings.idempotency_table,
@@ -50,10 +58,24 @@ class CalloutEventDelivery:
         )
 
     def process_record(self, record: SQSRecord) -> None:
-        queued = QueuedCalloutEvent.model_validate_json(record.body)
-        logger.set_correlation_id(queued.request_id)
-        archive_callout_event(record, queued)
-        self._deliver_once(key={"eventId": queued.id}, queued=queued)
+        event_id = ""
+        try:
+            queued = QueuedCalloutEvent.model_validate_json(record.body)
+            event_id = queued.id
+            logger.set_correlation_id(queued.request_id)
+            archive_callout_event(record, queued)
+            self._deliver_once(key={"eventId": queued.id}, queued=queued)
+        except Exception as exc:
+            self._record_failure(record, event_id, exc)
+            raise
+
+    def _record_failure(self, record: SQSRecord, event_id: str, error: Exception) -> None:
+        reason = f"{type(error).__name__}: {error}"
+        logger.error("callout event failed", message_id=record.message_id, event_id=event_id, reason=reason)
+        if self._failures is not None:
+            items = [ItemFailure(event_id, type(error).__name__, str(error))] if event_id else []
+            count = int(record.attributes.approximate_receive_count or 0)
+            self._failures.record(DeliveryFailure("events", record.message_id, reason, items, count))
 
     def _deliver(self, key: dict[str, str], queued: QueuedCalloutEvent) -> dict[str, str]:
         event_type = self._catalog.event_type(queued.type)

@@ -44,7 +44,11 @@ class Notification(BaseModel):
 
     @property
     def is_id_only(self) -> bool:
-        """Salesforce sends only the Id when the record was deleted before the message went out."""
+        """True when the message carries no field but the record Id.
+
+        That is how the Outbound Message was configured (an admin may choose to send only the Id); it says nothing
+        about the record's state, and in particular does not mean that the record was deleted.
+        """
         return set(self.fields) <= {"Id"}
 
 
@@ -96,6 +100,10 @@ class NotificationEvent(BaseModel):
     notification_id: str
     sobject_type: str = Field(serialization_alias="sObjectType")
     record_id: str | None
+    record_version: str | None = None
+    """The normalized version (UTC, fixed width, compares as text); None when the message sends no stamp."""
+    record_version_field: str | None = None
+    """Which stamp `record_version` comes from (`SystemModstamp` or `LastModifiedDate`): compare only equal fields."""
     fields: dict[str, str | None]
     request_id: str | None = None
     replay: bool = False
