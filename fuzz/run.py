@@ -52,7 +52,10 @@ def run(messages: int, *, seed: int, max_notifications: int = 10) -> Report:
     report = Report()
     started = time.monotonic()
     with mock_aws():
-        stack = LocalStack.deploy(str(TEMPLATE), overrides={"AllowedOrganizationIds": ORGANIZATION_ID})
+        stack = LocalStack.deploy(
+            str(TEMPLATE),
+            overrides={"AllowedOrganizationIds": ORGANIZATION_ID, "AllowUnauthenticatedOutboundMessages": "true"},
+        )
         for number in range(messages):
             case = generate(rng, max_notifications=max_notifications)
             _check(stack, case, f"#{number} {case.mutation}", report)

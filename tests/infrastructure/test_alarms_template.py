@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sfbridge.exceptions import StoreUnavailable, XmlRejected
+from sfbridge.outbound.process import OUTCOME_METRICS
 from sfbridge.soap import responses
 from tests.infrastructure.sam_transform import conditions_holding, deployed_template
 from tests.support import ROOT
@@ -56,6 +57,7 @@ def _emitted_metric_names() -> set[str]:
     for call in re.findall(r"add_metric\((.*?)unit=", source, re.DOTALL):
         names |= set(re.findall(r'"([A-Z][A-Za-z]+)"', call))
     names |= {responses.fault_code(error) + "Faults" for error in (XmlRejected("x"), StoreUnavailable("x"))}
+    names |= set(OUTCOME_METRICS.values())
     if 'name=f"Operations{' in source:
         names |= {"Operations" + status.title().replace("_", "") for status in ("SUCCEEDED", "FAILED", "TIMED_OUT")}
     return names

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from localrun.stack import LocalStack
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import ORDER_PLACED, body_of, with_headers, with_json_body
 
 API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
@@ -15,7 +15,7 @@ PRODUCT_CODE = ("製品コード" * 51)[:255]  # the longest code the model allo
 
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
-    return LocalStack.deploy(str(TEMPLATE))
+    return LocalStack.deploy(str(TEMPLATE), UNAUTHENTICATED)
 
 
 def _order_with(lines: int) -> dict:

@@ -37,6 +37,12 @@ from sfbridge.workers import process_sqs_batch
 
 _STORED_ENVELOPE_MAX_BYTES = 64 * 1024 * 1024
 MAX_PUBLISHERS: Final = 4
+OUTCOME_METRICS: Final = {
+    "applied": "NotificationsProcessed",
+    "duplicate": "DuplicatesSkipped",
+    "stale": "StaleSkipped",
+}
+"""The metric that counts the notifications of each outcome, per message."""
 """Concurrent PutEvents requests per message: one per 128 MB of function memory, at most this many."""
 
 
@@ -272,16 +278,12 @@ class NotificationProcessor:
 
     @staticmethod
     def _count(batch: list[Pending]) -> None:
-        for outcome, metric in (
-            ("applied", "NotificationsProcessed"),
-            ("duplicate", "DuplicatesSkipped"),
-            ("stale", "StaleSkipped"),
-        ):
+        for outcome, metric in OUTCOME_METRICS.items():
             ids = [p.notification.notification_id for p in batch if p.outcome == outcome and p.failure is None]
             if ids:
                 metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(ids))
                 if outcome != "applied":
-                    logger.info(f"{outcome} notifications skipped", notification_ids=ids)
+                    logger.info("notifications skipped", outcome=outcome, notification_ids=ids)
 
     @staticmethod
     def _trusted_version(notification: Notification) -> RecordVersion | None:
