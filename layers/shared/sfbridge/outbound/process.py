@@ -49,6 +49,13 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _record_lag(received_at: datetime, applied: int) -> None:
+    """`DeliveryLagMilliseconds`, once per notification applied: from the receiver's acceptance to its effect."""
+    lag_ms = max(0.0, (datetime.now(UTC) - received_at).total_seconds() * 1000)
+    for _ in range(applied):
+        metrics.add_metric(name="DeliveryLagMilliseconds", unit=MetricUnit.Milliseconds, value=lag_ms)
+
+
 class MessageBeyondHorizon(ServerError):
     """Accepted longer ago than the retention horizon: its dedupe and version records may be gone, so applying it
     could repeat a notification or undo a newer version. It stays in the dead-letter queue for an operator."""
@@ -153,6 +160,8 @@ class NotificationProcessor:
                 released=[p.key for p in claimed if p.failure is not None],
             )
         self._count(batch)
+        if not queued.replay:  # a replay's acceptance time is the original one: its lag says nothing of the path
+            _record_lag(queued.received_at, sum(p.outcome == "applied" and p.failure is None for p in batch))
         return [pending.failure for pending in batch if pending.failure is not None]
 
     def _pending(self, queued: QueuedOutboundMessage, notification: Notification) -> Pending:
