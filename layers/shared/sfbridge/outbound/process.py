@@ -36,6 +36,12 @@ from sfbridge.soap.outbound import parse_outbound_message
 from sfbridge.workers import process_sqs_batch
 
 _STORED_ENVELOPE_MAX_BYTES = 64 * 1024 * 1024
+OUTCOME_METRICS: Final = {
+    "applied": "NotificationsProcessed",
+    "duplicate": "DuplicatesSkipped",
+    "stale": "StaleSkipped",
+}
+"""The count metric of each outcome of a notification."""
 MAX_PUBLISHERS: Final = 4
 """Concurrent PutEvents requests per message: one per 128 MB of function memory, at most this many."""
 
@@ -281,11 +287,7 @@ class NotificationProcessor:
 
     @staticmethod
     def _count(batch: list[Pending]) -> None:
-        for outcome, metric in (
-            ("applied", "NotificationsProcessed"),
-            ("duplicate", "DuplicatesSkipped"),
-            ("stale", "StaleSkipped"),
-        ):
+        for outcome, metric in OUTCOME_METRICS.items():
             ids = [p.notification.notification_id for p in batch if p.outcome == outcome and p.failure is None]
             if ids:
                 metrics.add_metric(name=metric, unit=MetricUnit.Count, value=len(ids))
