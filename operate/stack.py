@@ -16,11 +16,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-QueueName = Literal["outbound", "events"]
+QueueName = Literal["outbound", "events", "job-results"]
 
 QUEUE_OUTPUTS: Final[Mapping[str, tuple[str, str]]] = {
     "outbound": ("OutboundQueueUrl", "OutboundDeadLetterQueueUrl"),
     "events": ("EventsQueueUrl", "EventsDeadLetterQueueUrl"),
+    "job-results": ("JobResultsQueueUrl", "JobResultsDeadLetterQueueUrl"),
 }
 """Per queue: the Output naming it, and the Output naming its dead-letter queue."""
 
@@ -75,6 +76,8 @@ class Stack:
     def queue_urls(self, queue: str) -> tuple[str, str]:
         """The queue's URL and its dead-letter queue's URL."""
         main, dead_letter = QUEUE_OUTPUTS[queue]
+        if queue == "job-results" and main not in self.outputs:
+            raise OperateError(f"stack {self.name} does not publish job results (JobResultsToSalesforce=false)")
         return self.output(main), self.output(dead_letter)
 
 
