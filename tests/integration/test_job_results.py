@@ -16,7 +16,7 @@ from localrun.execution_events import status_change_entry
 from localrun.salesforce import StandInSalesforce
 from localrun.stack import LocalStack
 from sfbridge.domain.job_ids import encode_job_id
-from tests.support import TEMPLATE, load_event
+from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import START_ONBOARDING, job_status_event
 from tests.support_salesforce import CONSUMER_KEY, EVENT, USERNAME, app_keys
 
@@ -32,6 +32,7 @@ def salesforce_key_secret(aws: None) -> str:
 @pytest.fixture
 def stack(aws: None, standin: StandInSalesforce, salesforce_key_secret: str) -> LocalStack:
     overrides = {
+        **UNAUTHENTICATED,  # this stack exercises job results, not the Outbound Message endpoint token
         "JobResultsToSalesforce": "true",
         "SalesforceLoginHost": standin.login_host,
         "SalesforceConsumerKey": CONSUMER_KEY,
