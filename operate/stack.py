@@ -73,6 +73,10 @@ class Stack:
             raise OperateError(f"stack {self.name} has no Output {name}: deploy a version of sfbridge that has it")
         return self.outputs[name]
 
+    def queues(self) -> list[str]:
+        """The queues this stack has: the job results queue only where job results are published."""
+        return [name for name, (main, _) in QUEUE_OUTPUTS.items() if name != "job-results" or main in self.outputs]
+
     def queue_urls(self, queue: str) -> tuple[str, str]:
         """The queue's URL and its dead-letter queue's URL."""
         main, dead_letter = QUEUE_OUTPUTS[queue]
