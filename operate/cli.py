@@ -35,6 +35,7 @@ class Environment(StrEnum):
 class QueueChoice(StrEnum):
     outbound = "outbound"
     events = "events"
+    job_results = "job-results"
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def status_command(
 @app.command("redrive")
 def redrive_command(
     context: typer.Context,
-    queue: Annotated[QueueChoice, typer.Argument(help="outbound or events")],
+    queue: Annotated[QueueChoice, typer.Argument(help="outbound, events or job-results")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would move; move nothing")] = False,
     max_per_second: Annotated[
         int | None, typer.Option(min=1, max=500, help="Messages moved per second (SQS allows 1-500)")
@@ -170,7 +171,7 @@ def redrive_command(
 @dlq_app.command("show")
 def dlq_show_command(
     context: typer.Context,
-    queue: Annotated[QueueChoice, typer.Argument(help="outbound or events")],
+    queue: Annotated[QueueChoice, typer.Argument(help="outbound, events or job-results")],
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many messages")] = 20,
 ) -> None:
     """What is in the dead-letter queue and why (the worker's failure record), without consuming it."""

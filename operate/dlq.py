@@ -138,4 +138,7 @@ def _summary(queue: str, body: str) -> str:
         return f"org {queued.get('organization_id')}, {len(ids)} notification(s): {', '.join(ids[:3])}" + (
             " ..." if len(ids) > 3 else ""
         )
+    if queue == "job-results":  # the EventBridge event of the execution's status change
+        detail = queued.get("detail") or {}
+        return f"execution {detail.get('name')} {detail.get('status')}"
     return f"event {queued.get('type')} {queued.get('id')}"

@@ -16,11 +16,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-QueueName = Literal["outbound", "events"]
+QueueName = Literal["outbound", "events", "job-results"]
 
 QUEUE_OUTPUTS: Final[Mapping[str, tuple[str, str]]] = {
     "outbound": ("OutboundQueueUrl", "OutboundDeadLetterQueueUrl"),
     "events": ("EventsQueueUrl", "EventsDeadLetterQueueUrl"),
+    "job-results": ("JobResultsQueueUrl", "JobResultsDeadLetterQueueUrl"),
 }
 """Per queue: the Output naming it, and the Output naming its dead-letter queue."""
 
@@ -72,9 +73,15 @@ class Stack:
             raise OperateError(f"stack {self.name} has no Output {name}: deploy a version of sfbridge that has it")
         return self.outputs[name]
 
+    def queues(self) -> list[str]:
+        """The queues this stack has: the job results queue only where job results are published."""
+        return [name for name, (main, _) in QUEUE_OUTPUTS.items() if name != "job-results" or main in self.outputs]
+
     def queue_urls(self, queue: str) -> tuple[str, str]:
         """The queue's URL and its dead-letter queue's URL."""
         main, dead_letter = QUEUE_OUTPUTS[queue]
+        if queue == "job-results" and main not in self.outputs:
+            raise OperateError(f"stack {self.name} does not publish job results (JobResultsToSalesforce=false)")
         return self.output(main), self.output(dead_letter)
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from operate.stack import QUEUE_OUTPUTS, Stack, queue_name
+from operate.stack import Stack, queue_name
 
 METRICS_NAMESPACE: Final = "Sfbridge"
 SERVICE_DIMENSION: Final = {"Name": "service", "Value": "sfbridge"}
@@ -61,7 +61,7 @@ class Health:
 
 def gather(stack: Stack, *, max_age_seconds: float, now: datetime | None = None) -> Health:
     end = now or datetime.now(UTC)
-    queues = [_queue_health(stack, queue, end) for queue in QUEUE_OUTPUTS]
+    queues = [_queue_health(stack, queue, end) for queue in stack.queues()]
     return Health(queues, _alarm_states(stack), _last_hour_counts(stack, end), max_age_seconds)
 
 

@@ -138,8 +138,15 @@ SCAN_MODES: dict[str, dict[str, str]] = {
         "JwtAudience": "sfbridge",
         "JwtCertificatesParameter": "/sfbridge/jwt-certificates",
     },
+    "JOB_RESULTS": {
+        "JobResultsToSalesforce": "true",
+        "SalesforceConsumerKey": "3MVG9sfbridgeConsumerKey",
+        "SalesforceUsername": "sfbridge.integration@example.com",
+        "SalesforcePrivateKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sfbridge/jwt-key-AbCdEf",
+    },
 }
-"""The deployments `make scan` checks: one per CalloutAuth mode, with the token the template requires."""
+"""The deployments `make scan` checks: one per CalloutAuth mode, with the token the template requires, and one with
+the conditional job results path (its queues, function, log group and alarms)."""
 
 
 def only_what_deploys(deployed: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:

@@ -12,14 +12,20 @@ from typing import Any
 import pytest
 
 from sfbridge.exceptions import StoreUnavailable, XmlRejected
-from sfbridge.outbound.process import OUTCOME_METRICS
 from sfbridge.soap import responses
 from tests.infrastructure.sam_transform import conditions_holding, deployed_template
+from tests.infrastructure.test_job_results_template import CONNECTION
 from tests.support import ROOT
 
 BASE = {"EndpointToken": "token-0123456789abcdefghijklmnop"}
 JWT = {**BASE, "CalloutAuth": "JWT", "JwtIssuer": "https://example.my.salesforce.com", "JwtAudience": "sfbridge"}
-MODES = {"AWS_IAM": BASE, "API_KEY": {**BASE, "CalloutAuth": "API_KEY"}, "JWT": {**JWT, "JwtJwksUrl": "https://k"}}
+MODES = {
+    "AWS_IAM": BASE,
+    "API_KEY": {**BASE, "CalloutAuth": "API_KEY"},
+    "JWT": {**JWT, "JwtJwksUrl": "https://k"},
+    # Not a CalloutAuth mode: the job results path's conditional function, queues and alarms deployed.
+    "JOB_RESULTS": {**BASE, **CONNECTION},
+}
 PACKAGE = ROOT / "layers" / "shared" / "sfbridge"
 
 
@@ -51,13 +57,16 @@ def _alarmed(mode: str, namespace: str, metric: str, dimension: str) -> list[Any
 
 
 def _emitted_metric_names() -> set[str]:
-    """Metric names the package emits: literal names, plus the two built from a fault code or an execution status."""
+    """Metric names the package emits: literal names and named constants, plus those built from a fault code or an
+    execution status."""
     source = "\n".join(path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py"))
     names = set(re.findall(r'failure_metric="([A-Za-z]+)"', source))
+    names |= set(re.findall(r'^[A-Z_]*METRIC: Final = "([A-Za-z]+)"', source, re.MULTILINE))  # add_metric(name=X)
+    for table in re.findall(r"^[A-Z_]*METRICS: Final = \{(.*?)\}", source, re.MULTILINE | re.DOTALL):
+        names |= set(re.findall(r': "([A-Z][A-Za-z]+)"', table))
     for call in re.findall(r"add_metric\((.*?)unit=", source, re.DOTALL):
         names |= set(re.findall(r'"([A-Z][A-Za-z]+)"', call))
     names |= {responses.fault_code(error) + "Faults" for error in (XmlRejected("x"), StoreUnavailable("x"))}
-    names |= set(OUTCOME_METRICS.values())
     if 'name=f"Operations{' in source:
         names |= {"Operations" + status.title().replace("_", "") for status in ("SUCCEEDED", "FAILED", "TIMED_OUT")}
     return names
@@ -109,6 +118,7 @@ def test_authorizer_errors_alarm_exists_with_the_jwt_authorizer_only():
         ("ServerFaults", "ServerFaultsAlarmThreshold"),
         ("Failures", "WorkerFailuresAlarmThreshold"),
         ("EventFailures", "WorkerFailuresAlarmThreshold"),
+        ("ArchiveFailures", "ArchiveFailuresAlarmThreshold"),
     ],
 )
 def test_application_failures_alarm_on_the_metrics_the_code_emits(metric, threshold):
@@ -194,15 +204,9 @@ def test_dashboard_shows_what_the_issue_lists():
     assert {"ApproximateAgeOfOldestMessage", "OperationsSucceeded", "ExecutionTime", "ExecutionsSucceeded"} <= names
 
 
-@pytest.mark.parametrize("name", sorted(_dashboard_sfbridge_names() - {"DeliveryLagMilliseconds"}))
+@pytest.mark.parametrize("name", sorted(_dashboard_sfbridge_names()))
 def test_dashboard_sfbridge_metrics_are_emitted_by_the_package(name):
     assert name in _emitted_metric_names()
-
-
-def test_delivery_lag_metric_is_emitted_by_the_worker_once_it_measures_it():
-    if "DeliveryLagMilliseconds" not in _emitted_metric_names():
-        pytest.skip("the outbound worker does not emit DeliveryLagMilliseconds yet: the widget shows no data")
-    assert "DeliveryLagMilliseconds" in _emitted_metric_names()
 
 
 def test_dashboard_body_resolves_to_json_for_any_names():

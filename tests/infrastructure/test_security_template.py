@@ -23,6 +23,7 @@ from tests.infrastructure.sam_transform import (
     source_template,
     write_deployed_templates,
 )
+from tests.infrastructure.test_job_results_template import CONNECTION
 
 TOKEN = "token-0123456789abcdefghijklmnop"
 PREVIOUS = "previous-0123456789abcdefghijklm"
@@ -262,11 +263,13 @@ def test_the_claim_check_bucket_is_among_the_buckets_checked():
     assert "ClaimCheckBucket" in _buckets()
 
 
-@pytest.mark.parametrize("mode", ["AWS_IAM", "JWT"])
+@pytest.mark.parametrize("mode", ["AWS_IAM", "JWT", "JOB_RESULTS"])
 def test_every_function_logs_to_a_group_with_the_retention_parameter(mode):
     overrides = {**WITH_TOKEN, "CalloutAuth": mode}
     if mode == "JWT":
         overrides.update(JwtIssuer="https://example.my.salesforce.com", JwtAudience="sfbridge", JwtJwksUrl="https://k")
+    if mode == "JOB_RESULTS":  # the conditional job results function
+        overrides.update(CalloutAuth="AWS_IAM", **CONNECTION)
     resources = _resources(**overrides)
 
     for name, function in _of_type("AWS::Lambda::Function", **overrides).items():

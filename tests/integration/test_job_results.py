@@ -32,7 +32,7 @@ def salesforce_key_secret(aws: None) -> str:
 @pytest.fixture
 def stack(aws: None, standin: StandInSalesforce, salesforce_key_secret: str) -> LocalStack:
     overrides = {
-        **UNAUTHENTICATED,
+        **UNAUTHENTICATED,  # this stack exercises job results, not the Outbound Message endpoint token
         "JobResultsToSalesforce": "true",
         "SalesforceLoginHost": standin.login_host,
         "SalesforceConsumerKey": CONSUMER_KEY,

@@ -2,6 +2,7 @@
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -93,6 +94,43 @@ def test_older_version_arriving_after_a_newer_one_is_skipped(stack, bus_tap):
 
     published = [event["detail"]["notificationId"] for event in bus_tap.events()]
     assert published == ["04l5g0000000601AAA", "04l5g0000000602AAA"]
+
+
+def _delivery_lags(out: str) -> list[float]:
+    """The `DeliveryLagMilliseconds` values in the EMF lines Powertools printed."""
+    metrics = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
+    return [value for entry in metrics for value in entry.get("DeliveryLagMilliseconds", [])]
+
+
+def test_delivery_lag_is_measured_per_applied_notification_from_the_receivers_acceptance(stack, bus_tap, capsys):
+    stack.invoke(RECEIVER, load_event("outbound_receiver/opportunity-3"))
+    stack.drain()
+
+    lags = _delivery_lags(capsys.readouterr().out)
+    assert len(lags) == 3
+    assert all(0 <= lag < 60_000 for lag in lags)
+
+
+def test_delivery_lag_counts_the_time_a_message_waited_in_the_queue(stack, bus_tap, capsys):
+    record = load_event("outbound_worker/sqs-account-1")["Records"][0]
+    body = json.loads(record["body"])
+    body["received_at"] = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+
+    stack.invoke(WORKER, {"Records": [{**record, "body": json.dumps(body)}]})
+
+    (lag,) = _delivery_lags(capsys.readouterr().out)
+    assert 300_000 <= lag < 360_000
+    assert [event["detail"]["notificationId"] for event in bus_tap.events()] == ["04l5g0000000500AAA"]
+
+
+def test_a_redelivered_message_adds_no_delivery_lag(stack, bus_tap, capsys):
+    stack.invoke(RECEIVER, ACCOUNT_EVENT)
+    stack.drain()
+    capsys.readouterr()
+    stack.invoke(RECEIVER, ACCOUNT_EVENT)
+    stack.drain()
+
+    assert _delivery_lags(capsys.readouterr().out) == []
 
 
 def test_id_only_notification_is_published_with_its_id_only(stack, bus_tap):

@@ -14,6 +14,7 @@ from localrun.outputs import resolved_outputs
 from localrun.sqs_moves import enable_message_move_tasks, forget_message_move_tasks
 from localrun.stack import LocalStack
 from operate.cli import app
+from tests.infrastructure.test_job_results_template import CONNECTION
 from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 
 STACK = "sfbridge-local"
@@ -34,6 +35,18 @@ def stack(aws: None) -> LocalStack:
     deployed = LocalStack.deploy(str(TEMPLATE), overrides=UNAUTHENTICATED)
     record_stack(deployed, extra_outputs=_failure_table(deployed))
     return deployed
+
+
+@pytest.fixture
+def job_results_stack(aws: None) -> LocalStack:
+    """The stack with job results published to Salesforce: its job results queues and their Outputs exist."""
+    deployed = LocalStack.deploy(str(TEMPLATE), overrides={**UNAUTHENTICATED, **CONNECTION})
+    record_stack(deployed)
+    return deployed
+
+
+def run_sfbridge(*args: str) -> Result:
+    return CliRunner().invoke(app, ["--stack", STACK, *args], env={"COLUMNS": "250"})
 
 
 def _failure_table(stack: LocalStack) -> dict[str, str]:
@@ -82,6 +95,10 @@ def dead_letter(stack: LocalStack, logical_id: str, body: str) -> str:
 
 def queued_account_message() -> str:
     return str(load_event("outbound_worker/sqs-account-1")["Records"][0]["body"])
+
+
+def queued_job_result() -> str:
+    return str(load_event("job_results/sqs-job-failed")["Records"][0]["body"])
 
 
 def queued_order_event() -> str:

@@ -3,7 +3,15 @@
 import boto3
 import pytest
 
-from tests.operate.conftest import FAILURE_TABLE, dead_letter, queue_depth, queued_account_message, queued_order_event
+from tests.operate.conftest import (
+    FAILURE_TABLE,
+    dead_letter,
+    queue_depth,
+    queued_account_message,
+    queued_job_result,
+    queued_order_event,
+    run_sfbridge,
+)
 
 
 def _record_failure(queue: str, message_id: str, reason: str, failures: list[tuple[str, str, str]]) -> None:
@@ -55,6 +63,24 @@ def test_a_message_without_a_failure_record_is_still_shown(stack, sfbridge):
     assert message_id in result.output
     assert "event order-placed 6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b" in result.output
     assert "(no failure record)" in result.output
+
+
+def test_job_results_dead_letters_show_the_execution_and_its_status(job_results_stack):
+    message_id = dead_letter(job_results_stack, "JobResultsDeadLetterQueue", queued_job_result())
+
+    result = run_sfbridge("dlq", "show", "job-results")
+
+    assert result.exit_code == 0, result.output
+    assert message_id in result.output
+    assert "execution 3f9a2c1e7b8d4e5fa6b7c8d9e0f1a2b3 FAILED" in result.output
+    assert queue_depth(job_results_stack, "JobResultsDeadLetterQueue") == 1
+
+
+def test_job_results_are_refused_where_the_stack_does_not_publish_them(stack, sfbridge):
+    result = sfbridge("dlq", "show", "job-results")
+
+    assert result.exit_code == 2
+    assert "does not publish job results (JobResultsToSalesforce=false)" in result.output
 
 
 def test_showing_consumes_nothing_and_leaves_every_message_visible(stack, sfbridge):

@@ -10,7 +10,15 @@ import pytest
 
 from operate import redrive
 from operate.stack import open_stack
-from tests.operate.conftest import STACK, dead_letter, queue_depth, queued_account_message, queued_order_event
+from tests.operate.conftest import (
+    STACK,
+    dead_letter,
+    queue_depth,
+    queued_account_message,
+    queued_job_result,
+    queued_order_event,
+    run_sfbridge,
+)
 
 
 def _dead_letter_arn(stack, logical_id: str) -> str:
@@ -31,6 +39,18 @@ def test_moves_every_dead_letter_back_to_its_queue(stack, sfbridge):
         QueueUrl=stack.physical_id("CalloutEventsQueue"), MaxNumberOfMessages=10
     )
     assert {message["MessageId"] for message in moved["Messages"]} == ids
+
+
+def test_moves_job_results_back_to_the_job_results_queue(job_results_stack):
+    message_id = dead_letter(job_results_stack, "JobResultsDeadLetterQueue", queued_job_result())
+
+    result = run_sfbridge("redrive", "job-results")
+
+    assert result.exit_code == 0, result.output
+    assert "COMPLETED: moved 1 of 1" in result.output
+    assert queue_depth(job_results_stack, "JobResultsDeadLetterQueue") == 0
+    moved = boto3.client("sqs").receive_message(QueueUrl=job_results_stack.physical_id("JobResultsQueue"))
+    assert [message["MessageId"] for message in moved["Messages"]] == [message_id]
 
 
 def test_dry_run_moves_nothing(stack, sfbridge):

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from tests.operate.conftest import dead_letter, queued_account_message, record_stack
+from tests.operate.conftest import dead_letter, queued_account_message, queued_job_result, record_stack, run_sfbridge
 
 
 def _row(output: str, first: str) -> list[str]:
@@ -31,6 +31,21 @@ def test_a_message_in_a_dead_letter_queue_makes_it_degraded(stack, sfbridge):
     assert result.exit_code == 1
     assert "degraded: outbound: 1 message(s) in the dead-letter queue" in result.output
     assert result.output.rstrip().endswith("degraded")
+
+
+def test_job_results_queues_are_watched_where_job_results_are_published(job_results_stack):
+    dead_letter(job_results_stack, "JobResultsDeadLetterQueue", queued_job_result())
+
+    result = run_sfbridge("status")
+
+    assert result.exit_code == 1
+    assert "degraded: job-results: 1 message(s) in the dead-letter queue" in result.output
+
+
+def test_an_idle_stack_without_job_results_lists_no_job_results_queue(sfbridge):
+    result = sfbridge("status")
+
+    assert "job-results" not in result.output
 
 
 def test_queue_depth_and_in_flight_are_reported(stack, sfbridge):

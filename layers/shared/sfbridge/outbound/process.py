@@ -36,13 +36,13 @@ from sfbridge.soap.outbound import parse_outbound_message
 from sfbridge.workers import process_sqs_batch
 
 _STORED_ENVELOPE_MAX_BYTES = 64 * 1024 * 1024
-MAX_PUBLISHERS: Final = 4
 OUTCOME_METRICS: Final = {
     "applied": "NotificationsProcessed",
     "duplicate": "DuplicatesSkipped",
     "stale": "StaleSkipped",
 }
-"""The metric that counts the notifications of each outcome, per message."""
+"""The count metric of each outcome of a notification."""
+MAX_PUBLISHERS: Final = 4
 """Concurrent PutEvents requests per message: one per 128 MB of function memory, at most this many."""
 
 
@@ -53,6 +53,13 @@ def _count_fallback(items: int) -> None:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _record_lag(received_at: datetime, applied: int) -> None:
+    """`DeliveryLagMilliseconds`, once per notification applied: from the receiver's acceptance to its effect."""
+    lag_ms = max(0.0, (datetime.now(UTC) - received_at).total_seconds() * 1000)
+    for _ in range(applied):
+        metrics.add_metric(name="DeliveryLagMilliseconds", unit=MetricUnit.Milliseconds, value=lag_ms)
 
 
 class MessageBeyondHorizon(ServerError):
@@ -159,6 +166,8 @@ class NotificationProcessor:
                 released=[p.key for p in claimed if p.failure is not None],
             )
         self._count(batch)
+        if not queued.replay:  # a replay's acceptance time is the original one: its lag says nothing of the path
+            _record_lag(queued.received_at, sum(p.outcome == "applied" and p.failure is None for p in batch))
         return [pending.failure for pending in batch if pending.failure is not None]
 
     def _pending(self, queued: QueuedOutboundMessage, notification: Notification) -> Pending:
