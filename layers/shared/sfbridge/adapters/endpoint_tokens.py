@@ -1,32 +1,45 @@
 """The Outbound Message endpoint's tokens, read from Secrets Manager once and kept for `max_age` seconds.
 
-Powertools' parameters utility holds the cache, so a warm receiver reads the secret once per cold start and then
-once per `max_age`: a rotation step (a new `current`, or `previous` emptied) takes effect within that time.
+A warm receiver reads the secret once per cold start and then once per `max_age`: a rotation step (a new `current`,
+or `previous` emptied) takes effect within that time. The cache is a dict rather than Powertools' parameters
+utility, which imports boto3 and its S3 transfer manager: that doubled the Salesforce-facing function's cold import.
 """
 
-from functools import cache
+import json
+import threading
+import time
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from sfbridge.adapters.aws import client
 from sfbridge.exceptions import ConfigurationError, EndpointTokensUnavailable
 from sfbridge.models.endpoint_token import accepted_tokens
 
-
-@cache
-def _secrets() -> SecretsProvider:
-    return SecretsProvider(boto3_client=client("secretsmanager"))
+_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+_lock = threading.Lock()
 
 
 def read_endpoint_tokens(secret_id: str, *, max_age: int) -> tuple[str, ...]:
     """The tokens the endpoint accepts now: `current`, and `previous` during a rotation."""
+    with _lock:
+        cached = _cache.get(secret_id)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+    tokens = _read(secret_id)
+    with _lock:
+        _cache[secret_id] = (time.monotonic() + max_age, tokens)
+    return tokens
+
+
+def _read(secret_id: str) -> tuple[str, ...]:
     try:
-        document = _secrets().get(secret_id, max_age=max_age, transform="json")
-    except TransformParameterError as exc:
-        raise ConfigurationError("the endpoint token secret is not a JSON object") from exc
-    except GetParameterError as exc:
+        response = client("secretsmanager").get_secret_value(SecretId=secret_id)
+    except (BotoCoreError, ClientError) as exc:
         raise EndpointTokensUnavailable("the endpoint token secret could not be read") from exc
+    try:
+        document = json.loads(response["SecretString"])
+    except (KeyError, TypeError, ValueError):
+        raise ConfigurationError("the endpoint token secret is not a JSON object") from None
     try:
         return accepted_tokens(document)
     except ValueError as exc:
