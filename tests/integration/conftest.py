@@ -12,6 +12,7 @@ from moto import mock_aws
 from localrun.stack import LocalStack
 from tests.support import TEMPLATE, UNAUTHENTICATED
 from tests.support_aws import Hooks, hooks, refuse_put_events_over_quota
+from tests.support_faults import Faults, no_retry_delay
 
 
 @dataclass
@@ -63,3 +64,12 @@ def bus_tap(stack: LocalStack) -> BusTap:
     events.put_rule(Name="test-bus-tap", EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
     events.put_targets(Rule="test-bus-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
     return BusTap(sqs, queue_url)
+
+
+@pytest.fixture
+def faults() -> Iterator[Faults]:
+    """Faults on the functions' live clients, with retries that do not wait; all removed after the test."""
+    injected = Faults()
+    with no_retry_delay():
+        yield injected
+    injected.clear()

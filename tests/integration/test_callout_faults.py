@@ -10,7 +10,6 @@ The invariants, for each fault:
 """
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -23,7 +22,7 @@ from sfbridge.adapters.workflows import stepfunctions_client
 from tests.integration.conftest import BusTap
 from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CREDIT_CHECK, ORDER_PLACED, START_ONBOARDING, credit_exposure_items, job_status_event
-from tests.support_faults import KINDS, Faults, Kind, expire_in_progress_locks, no_retry_delay
+from tests.support_faults import KINDS, Kind, expire_in_progress_locks
 
 API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 
@@ -42,14 +41,6 @@ def stack(aws: None) -> LocalStack:
     return LocalStack.deploy(
         str(TEMPLATE), overrides=UNAUTHENTICATED, extra_environment={"SYNC_EXECUTION_EMULATION": "off"}
     )
-
-
-@pytest.fixture
-def faults() -> Iterator[Faults]:
-    injected = Faults()
-    with no_retry_delay():
-        yield injected
-    injected.clear()
 
 
 def _post(stack: LocalStack, event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, list[str]]]:

@@ -1,7 +1,6 @@
 """POST /events/{type} → SQS → event worker → EventBridge, on moto resources created from template.yaml."""
 
 import json
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -10,7 +9,7 @@ from localrun.stack import LocalStack
 from sfbridge.adapters.aws import client
 from tests.support import TEMPLATE, UNAUTHENTICATED, load_event
 from tests.support_callouts import CASE_ESCALATED, ORDER_PLACED, body_of, with_headers, with_json_body
-from tests.support_faults import Faults, expire_in_progress_locks, no_retry_delay
+from tests.support_faults import expire_in_progress_locks
 
 API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 
@@ -18,14 +17,6 @@ API, WORKER = "CalloutApiFunction", "CalloutEventWorkerFunction"
 @pytest.fixture
 def stack(aws: None) -> LocalStack:
     return LocalStack.deploy(str(TEMPLATE), overrides=UNAUTHENTICATED)
-
-
-@pytest.fixture
-def faults() -> Iterator[Faults]:
-    injected = Faults()
-    with no_retry_delay():
-        yield injected
-    injected.clear()
 
 
 def _post(stack: LocalStack, event: dict) -> tuple[int, dict, dict]:
