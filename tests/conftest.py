@@ -27,10 +27,13 @@ os.environ.pop("AWS_PROFILE", None)
 @pytest.fixture
 def log_output() -> Iterator[io.StringIO]:
     """What the functions log, as Lambda would ship it to CloudWatch (one JSON object a line)."""
-    from sfbridge.observability import logger  # after the environment above is in place
+    # after the environment above is in place
+    from sfbridge.observability import logger
+    from sfbridge.receiver_observability import logger as receiver_logger
 
-    handler = logger.registered_handler
     buffer = io.StringIO()
-    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    handlers = [logger.registered_handler, receiver_logger.registered_handler]
+    previous = [handler.setStream(buffer) for handler in handlers]  # type: ignore[attr-defined]
     yield buffer
-    handler.setStream(previous)  # type: ignore[attr-defined]
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)  # type: ignore[attr-defined]

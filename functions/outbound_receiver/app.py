@@ -2,18 +2,14 @@
 
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from sfbridge.observability import logger, metrics
 from sfbridge.outbound.endpoint import answer_outbound_message
+from sfbridge.receiver_observability import LambdaContext, logger, metrics
 from sfbridge.snapstart import register_snapshot_hooks
 
 register_snapshot_hooks("sqs", "s3")
 
 
 @metrics.log_metrics
-# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the endpoint token and the body.
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@logger.inject_lambda_context  # never logs the event: it holds the endpoint token and the body
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return answer_outbound_message(event)

@@ -15,6 +15,7 @@ import pytest
 import sfbridge.adapters.message_store as message_store
 from sfbridge.adapters.message_store import ClaimChecks
 from sfbridge.models.outbound import QueuedOutboundMessage
+from sfbridge.observability import logger
 from tests.infrastructure.sam_transform import (
     conditions_holding,
     deployed_template,
@@ -224,7 +225,7 @@ def test_claim_checks_are_written_under_the_prefix_the_policy_allows(monkeypatch
         received_at=datetime(2026, 1, 2, tzinfo=UTC),
     )
 
-    ClaimChecks("bucket").put(message)
+    ClaimChecks("bucket", warn=logger.warning).put(message)
 
     assert written["Key"].startswith("outbound-messages/")
 

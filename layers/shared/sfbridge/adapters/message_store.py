@@ -6,6 +6,7 @@ whose outcome was unknown.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,7 +14,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sfbridge.adapters.aws import client
 from sfbridge.exceptions import ServerError, StoreUnavailable
 from sfbridge.models.envelope import QueuedMessage
-from sfbridge.observability import logger
 
 if TYPE_CHECKING:  # the receiver writes `QueuedMessage` and never imports pydantic; the worker reads the model
     from sfbridge.models.outbound import QueuedOutboundMessage
@@ -28,8 +28,10 @@ class ClaimCheckMissing(ServerError):
 class ClaimChecks:
     """Envelopes too big for the queue, kept in S3 under a key the queue message carries."""
 
-    def __init__(self, bucket: str) -> None:
+    def __init__(self, bucket: str, *, warn: Callable[..., None]) -> None:
+        """`warn` is the caller's structured logger's `warning`: Powertools' in the worker, the receiver's own there."""
         self._bucket = bucket
+        self._warn = warn
 
     def put(self, message: QueuedMessage) -> str:
         day = message.received_at.strftime("%Y/%m/%d")
@@ -50,9 +52,7 @@ class ClaimChecks:
         try:
             client("s3").delete_object(Bucket=self._bucket, Key=key)
         except (BotoCoreError, ClientError) as exc:
-            logger.warning(
-                "claim check left for the lifecycle rule", s3_key=key, why=why, error_type=type(exc).__name__
-            )
+            self._warn("claim check left for the lifecycle rule", s3_key=key, why=why, error_type=type(exc).__name__)
 
     def envelope(self, message: "QueuedOutboundMessage") -> bytes:
         """The envelope bytes of a queued message, inline or fetched from its claim check."""

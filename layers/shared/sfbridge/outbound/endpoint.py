@@ -4,18 +4,16 @@ import base64
 import binascii
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from sfbridge.exceptions import InvalidEncoding, SfbridgeError
-from sfbridge.observability import logger, metrics
 from sfbridge.outbound.receive import receive_outbound_message
 from sfbridge.receiver_config import OutboundReceiverSettings
+from sfbridge.receiver_observability import logger, metrics
 from sfbridge.soap import responses
 
 
 def answer_outbound_message(event: dict[str, Any]) -> dict[str, Any]:
     """Turn one API Gateway REST proxy event into the response Salesforce needs."""
-    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="MessagesReceived", unit="Count", value=1)
     try:
         receipt = receive_outbound_message(
             _body_bytes(event),
@@ -28,7 +26,7 @@ def answer_outbound_message(event: dict[str, Any]) -> dict[str, Any]:
     except Exception as error:  # a bug must still be answered with a Server fault, never an Ack
         logger.exception("unexpected failure while receiving an Outbound Message")
         return _fault(error)
-    metrics.add_metric(name="NotificationsAccepted", unit=MetricUnit.Count, value=receipt.notification_count)
+    metrics.add_metric(name="NotificationsAccepted", unit="Count", value=receipt.notification_count)
     logger.info(
         "outbound message stored",
         organization_id=receipt.organization_id,
@@ -50,7 +48,7 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
 
 def _fault(error: BaseException) -> dict[str, Any]:
     code = responses.fault_code(error)
-    metrics.add_metric(name=f"{code}Faults", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=f"{code}Faults", unit="Count", value=1)
     log = logger.warning if code == "Client" else logger.error
     log("outbound message refused", fault_code=code, reason=str(error), error_type=type(error).__name__)
     return _response(responses.FAULT_HTTP_STATUS, responses.fault(error))

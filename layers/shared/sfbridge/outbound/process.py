@@ -100,7 +100,7 @@ class NotificationProcessor:
         self._routes = routes
         self._context = context
         self._retention = settings.retention
-        self._claim_checks = ClaimChecks(settings.claim_check_bucket)
+        self._claim_checks = ClaimChecks(settings.claim_check_bucket, warn=logger.warning)
         self._bus = event_bus(settings)
         self._ledger = NotificationLedger(
             idempotency_table=settings.idempotency_table,

@@ -9,6 +9,7 @@ from sfbridge.adapters.message_store import ClaimChecks, OutboundMessageStore
 from sfbridge.domain.sender import OrganizationAllowlist, check_endpoint_token
 from sfbridge.models.envelope import OutboundEnvelope, QueuedMessage
 from sfbridge.receiver_config import OutboundReceiverSettings
+from sfbridge.receiver_observability import logger
 from sfbridge.soap.outbound import read_envelope, redact_session_id
 from sfbridge.soap.parser import parse_xml
 
@@ -54,7 +55,7 @@ def receive_outbound_message(
     )
     store = OutboundMessageStore(
         queue_url=settings.queue_url,
-        claim_checks=ClaimChecks(settings.claim_check_bucket),
+        claim_checks=ClaimChecks(settings.claim_check_bucket, warn=logger.warning),
         max_message_bytes=settings.max_queue_message_bytes,
     )
     message_id = store.store(queued)

@@ -1,7 +1,6 @@
 """What the Outbound Message endpoint answers: the Ack, or a SOAP 1.1 Fault. The only place errors become faults."""
 
 from typing import Final
-from xml.sax.saxutils import escape
 
 from sfbridge.exceptions import ClientError
 
@@ -48,4 +47,9 @@ def fault(error: BaseException) -> bytes:
     code = fault_code(error)
     reason = str(error) if code == "Client" else _SERVER_REASON
     printable = "".join(char if char.isprintable() else " " for char in reason)[:500]
-    return _FAULT.format(code=code, reason=escape(printable)).encode()
+    return _FAULT.format(code=code, reason=_escape(printable)).encode()
+
+
+def _escape(text: str) -> str:
+    """Character data for the faultstring (what `xml.sax.saxutils.escape` does, without importing `xml.sax`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
