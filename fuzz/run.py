@@ -17,7 +17,9 @@ from lxml import etree
 from moto import mock_aws
 
 from fuzz.mutations import INVALID, ORGANIZATION_ID, ROOT, VALID, Case, generate
+from localrun.dynamodb_transactions import enable_item_level_rollback
 from localrun.pollers import poll_source
+from localrun.sqs_attributes import enable_one_pass_queue_attributes
 from localrun.stack import LocalStack
 
 RECEIVER = "OutboundReceiverFunction"
@@ -51,6 +53,9 @@ def run(messages: int, *, seed: int, max_notifications: int = 10) -> Report:
     rng = random.Random(seed)
     report = Report()
     started = time.monotonic()
+    # A long run on moto's own transactions and queue counts slows with every message stored.
+    enable_item_level_rollback()
+    enable_one_pass_queue_attributes()
     with mock_aws():
         stack = LocalStack.deploy(
             str(TEMPLATE),

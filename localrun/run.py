@@ -22,9 +22,11 @@ from moto.server import ThreadedMotoServer
 from localrun import salesforce
 from localrun.api import ApiServer, LocalApi
 from localrun.cli import READY
+from localrun.dynamodb_transactions import enable_item_level_rollback
 from localrun.execution_events import ExecutionStatusEmitter
 from localrun.outputs import record_stack
 from localrun.pollers import SqsPollers
+from localrun.sqs_attributes import enable_one_pass_queue_attributes
 from localrun.sqs_moves import enable_message_move_tasks
 from localrun.stack import LocalStack
 from localrun.stepfunctions import enable_execution
@@ -65,6 +67,8 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     _use_local_endpoint(endpoint)
     enable_execution(endpoint)
     enable_message_move_tasks()
+    enable_item_level_rollback()
+    enable_one_pass_queue_attributes()
     overrides = with_local_opt_out(template, parse_parameter_overrides(args.parameter_overrides))
     if salesforce.wants_stand_in(template, overrides):
         overrides = salesforce.connect_stand_in(overrides, boto3.client("secretsmanager"), running)

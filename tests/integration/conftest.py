@@ -9,6 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from localrun.dynamodb_transactions import disable_item_level_rollback, enable_item_level_rollback
+from localrun.sqs_attributes import disable_one_pass_queue_attributes, enable_one_pass_queue_attributes
 from localrun.stack import LocalStack
 from tests.support import TEMPLATE, UNAUTHENTICATED
 from tests.support_aws import Hooks, hooks, refuse_put_events_over_quota
@@ -41,8 +43,13 @@ def aws_hooks() -> Iterator[Hooks]:
 
 @pytest.fixture
 def aws(aws_hooks: Hooks) -> Iterator[None]:
+    # As `make run` does: moto's own copy whole tables per transaction and count whole queues per message.
+    enable_item_level_rollback()
+    enable_one_pass_queue_attributes()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
+    disable_one_pass_queue_attributes()
+    disable_item_level_rollback()
 
 
 @pytest.fixture
