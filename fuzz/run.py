@@ -19,7 +19,7 @@ from moto import mock_aws
 from fuzz.mutations import INVALID, ORGANIZATION_ID, ROOT, VALID, Case, generate
 from localrun.dynamodb_transactions import enable_item_level_rollback
 from localrun.pollers import poll_source
-from localrun.sqs_attributes import enable_one_pass_queue_attributes
+from localrun.sqs_scans import enable_short_queue_scans
 from localrun.stack import LocalStack
 
 RECEIVER = "OutboundReceiverFunction"
@@ -55,7 +55,7 @@ def run(messages: int, *, seed: int, max_notifications: int = 10) -> Report:
     started = time.monotonic()
     # A long run on moto's own transactions and queue counts slows with every message stored.
     enable_item_level_rollback()
-    enable_one_pass_queue_attributes()
+    enable_short_queue_scans()
     with mock_aws():
         stack = LocalStack.deploy(
             str(TEMPLATE),

@@ -26,8 +26,8 @@ from localrun.dynamodb_transactions import enable_item_level_rollback
 from localrun.execution_events import ExecutionStatusEmitter
 from localrun.outputs import record_stack
 from localrun.pollers import SqsPollers
-from localrun.sqs_attributes import enable_one_pass_queue_attributes
 from localrun.sqs_moves import enable_message_move_tasks
+from localrun.sqs_scans import enable_short_queue_scans
 from localrun.stack import LocalStack
 from localrun.stepfunctions import enable_execution
 from localrun.tap import TapTrimmer
@@ -68,7 +68,7 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     enable_execution(endpoint)
     enable_message_move_tasks()
     enable_item_level_rollback()
-    enable_one_pass_queue_attributes()
+    enable_short_queue_scans()
     overrides = with_local_opt_out(template, parse_parameter_overrides(args.parameter_overrides))
     if salesforce.wants_stand_in(template, overrides):
         overrides = salesforce.connect_stand_in(overrides, boto3.client("secretsmanager"), running)

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from localrun.dynamodb_transactions import disable_item_level_rollback, enable_item_level_rollback
-from localrun.sqs_attributes import disable_one_pass_queue_attributes, enable_one_pass_queue_attributes
+from localrun.sqs_scans import disable_short_queue_scans, enable_short_queue_scans
 from localrun.stack import LocalStack
 from tests.support import TEMPLATE, UNAUTHENTICATED
 from tests.support_aws import Hooks, hooks, refuse_put_events_over_quota
@@ -45,10 +45,10 @@ def aws_hooks() -> Iterator[Hooks]:
 def aws(aws_hooks: Hooks) -> Iterator[None]:
     # As `make run` does: moto's own copy whole tables per transaction and count whole queues per message.
     enable_item_level_rollback()
-    enable_one_pass_queue_attributes()
+    enable_short_queue_scans()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
-    disable_one_pass_queue_attributes()
+    disable_short_queue_scans()
     disable_item_level_rollback()
 
 
