@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from fuzz.mutations import INVALID, ORGANIZATION_ID, ROOT, VALID, Case, generate
 from localrun.dynamodb_transactions import enable_item_level_rollback
+from localrun.moto_instances import enable_weak_instance_tracking
 from localrun.pollers import poll_source
 from localrun.sqs_scans import enable_short_queue_scans
 from localrun.stack import LocalStack
@@ -53,9 +54,10 @@ def run(messages: int, *, seed: int, max_notifications: int = 10) -> Report:
     rng = random.Random(seed)
     report = Report()
     started = time.monotonic()
-    # A long run on moto's own transactions and queue counts slows with every message stored.
+    # A long run on moto's own transactions, queue scans and object records slows and grows with every message.
     enable_item_level_rollback()
     enable_short_queue_scans()
+    enable_weak_instance_tracking()
     with mock_aws():
         stack = LocalStack.deploy(
             str(TEMPLATE),

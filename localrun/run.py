@@ -24,6 +24,7 @@ from localrun.api import ApiServer, LocalApi
 from localrun.cli import READY
 from localrun.dynamodb_transactions import enable_item_level_rollback
 from localrun.execution_events import ExecutionStatusEmitter
+from localrun.moto_instances import enable_weak_instance_tracking
 from localrun.outputs import record_stack
 from localrun.pollers import SqsPollers
 from localrun.sqs_moves import enable_message_move_tasks
@@ -69,6 +70,7 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     enable_message_move_tasks()
     enable_item_level_rollback()
     enable_short_queue_scans()
+    enable_weak_instance_tracking()
     overrides = with_local_opt_out(template, parse_parameter_overrides(args.parameter_overrides))
     if salesforce.wants_stand_in(template, overrides):
         overrides = salesforce.connect_stand_in(overrides, boto3.client("secretsmanager"), running)

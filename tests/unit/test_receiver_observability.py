@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.logging import logger as powertools_logger
 
 from sfbridge.receiver_observability import ReceiverLogger, ReceiverMetrics
 from tests.support import ROOT
@@ -56,7 +57,8 @@ def _calls(logger: Any) -> None:
         logger.exception("unexpected failure while receiving an Outbound Message")
 
 
-def _powertools_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+def _powertools_lines(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    monkeypatch.setattr(powertools_logger, "is_cold_start", True)  # other tests' invocations ran in this process
     logger = Logger(service="sfbridge", logger_handler=None)
     buffer = io.StringIO()
     logger.registered_handler.setStream(buffer)  # type: ignore[attr-defined]
@@ -78,7 +80,7 @@ def _without_location_and_time(line: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def test_log_lines_have_powertools_keys_values_and_order(receiver_logger, capsys):
+def test_log_lines_have_powertools_keys_values_and_order(receiver_logger, monkeypatch):
     logger, buffer = receiver_logger
 
     @logger.inject_lambda_context
@@ -87,7 +89,7 @@ def test_log_lines_have_powertools_keys_values_and_order(receiver_logger, capsys
         return {}
 
     handler(EVENT, _Context())
-    ours, theirs = _lines(buffer.getvalue()), _powertools_lines(capsys)
+    ours, theirs = _lines(buffer.getvalue()), _powertools_lines(monkeypatch)
 
     assert [list(line) for line in ours] == [list(line) for line in theirs]
     assert [_without_location_and_time(line) for line in ours] == [_without_location_and_time(line) for line in theirs]
@@ -175,6 +177,7 @@ def test_metrics_are_the_embedded_metric_format_powertools_writes(capsys):
     mine = _emf(capsys.readouterr().out)
 
     theirs = Metrics()
+    theirs.clear_metrics()  # Powertools' metrics are shared by every instance, other tests' included
     theirs.log_metrics(lambda event, context: _record(theirs) or {})(EVENT, _Context())
 
     assert mine == _emf(capsys.readouterr().out)
