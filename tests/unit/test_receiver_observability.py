@@ -128,6 +128,14 @@ def test_cold_start_is_true_for_the_first_invocation_only_and_context_keys_go_af
     assert "function_request_id" not in outside
 
 
+def test_provisioned_concurrency_never_reports_a_cold_start(receiver_logger, monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
+    logger, buffer = receiver_logger
+    logger.inject_lambda_context(lambda event, context: logger.info("stored") or {})(EVENT, _Context())
+    (line,) = _lines(buffer.getvalue())
+    assert line["cold_start"] is False
+
+
 def test_the_event_is_never_logged(receiver_logger):
     logger, buffer = receiver_logger
     secret = "never-logged-token-0123456789"

@@ -10,7 +10,9 @@ dashboard see one service. `tests/unit/test_receiver_observability.py` holds bot
 
 Settings, as Powertools reads them: `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, and the level from
 `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls) or else `POWERTOOLS_LOG_LEVEL` (default INFO).
-The event itself is never logged: it carries the endpoint token and the body.
+The event itself is never logged: it carries the endpoint token and the body. What Powertools offers beyond that and
+the template does not use (debug sampling, log buffering, `POWERTOOLS_DEV`, `POWERTOOLS_METRICS_DISABLED`, the
+cold-start metric) is not offered here.
 """
 
 import functools
@@ -166,8 +168,10 @@ class ReceiverLogger:
 
         @functools.wraps(handler)
         def invoke(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            # As Powertools: an environment that provisioned concurrency initialized never reports a cold start.
+            provisioned = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency"
             self._formatter.context = {
-                "cold_start": self._cold_start,
+                "cold_start": self._cold_start and not provisioned,
                 "function_name": context.function_name,
                 "function_memory_size": int(context.memory_limit_in_mb),
                 "function_arn": context.invoked_function_arn,
