@@ -49,6 +49,7 @@ class MoveTask:
     started_ms: int
     moved: int = 0
     status: str = "RUNNING"
+    failure_reason: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def entry(self) -> dict[str, Any]:
@@ -61,6 +62,8 @@ class MoveTask:
         }
         if self.status == "RUNNING":
             entry["TaskHandle"] = self.handle
+        if self.failure_reason is not None:
+            entry["FailureReason"] = self.failure_reason
         if self.destination_arn:
             entry["DestinationArn"] = self.destination_arn
         if self.rate is not None:
@@ -69,11 +72,16 @@ class MoveTask:
 
     def run(self) -> None:
         interval = 1.0 / (self.rate or UNTHROTTLED_RATE)
-        while self.moved < self.to_move and not self.cancel.is_set():
-            if not _move_one(self.source, self.destination):
-                break
-            self.moved += 1
-            self.cancel.wait(interval)
+        try:
+            while self.moved < self.to_move and not self.cancel.is_set():
+                if not _move_one(self.source, self.destination):
+                    break
+                self.moved += 1
+                self.cancel.wait(interval)
+        except Exception as error:  # as SQS does: the task ends FAILED with its reason, never RUNNING forever
+            self.failure_reason = f"{type(error).__name__}: {error}"
+            self.status = "FAILED"
+            return
         self.status = "CANCELLED" if self.cancel.is_set() else "COMPLETED"
 
 
@@ -84,10 +92,9 @@ _lock = threading.Lock()
 def _move_one(source: Queue, destination: Queue) -> bool:
     """Move the oldest visible message; False when there is none. A message is in exactly one queue at any time."""
     with source._messages_lock:
-        visible = source.messages
-        if not visible:
+        message = next(iter(source.messages), None)  # moto's list, or localrun.sqs_scans' lazy view
+        if message is None:
             return False
-        message = visible[0]
         source._messages.remove(message)
     message.approximate_receive_count = 0
     message.approximate_first_receive_timestamp = None

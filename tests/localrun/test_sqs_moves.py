@@ -9,15 +9,21 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from localrun import sqs_moves
 from localrun.sqs_moves import enable_message_move_tasks, forget_message_move_tasks
+from localrun.sqs_scans import disable_short_queue_scans, enable_short_queue_scans
 
 
-@pytest.fixture
-def sqs() -> Iterator[Any]:
+@pytest.fixture(params=["moto's queue scans", "short queue scans"])
+def sqs(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Every test runs on moto's own SQS and on the one `make run` has (`localrun.sqs_scans`)."""
+    if request.param == "short queue scans":
+        enable_short_queue_scans()
     with mock_aws():
         enable_message_move_tasks()
         yield boto3.client("sqs")
         forget_message_move_tasks()
+    disable_short_queue_scans()
 
 
 def _queues(sqs: Any) -> tuple[str, str, str]:
@@ -120,3 +126,22 @@ def test_an_unknown_queue_is_refused(sqs):
 
     assert _error_code(lambda: sqs.start_message_move_task(SourceArn=arn)) == "ResourceNotFoundException"
     assert _error_code(lambda: sqs.list_message_move_tasks(SourceArn=arn)) == "ResourceNotFoundException"
+
+
+def test_a_task_that_breaks_ends_failed_with_its_reason(sqs, monkeypatch):
+    _, dead, arn = _queues(sqs)
+    sqs.send_message(QueueUrl=dead, MessageBody="poison")
+
+    def broken(source: Any, destination: Any) -> bool:
+        raise RuntimeError("the destination vanished")
+
+    monkeypatch.setattr(sqs_moves, "_move_one", broken)
+    sqs.start_message_move_task(SourceArn=arn)
+    deadline = time.monotonic() + 10
+    while (task := sqs.list_message_move_tasks(SourceArn=arn)["Results"][0])["Status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    assert task["Status"] == "FAILED"
+    assert task["FailureReason"] == "RuntimeError: the destination vanished"
+    assert "TaskHandle" not in task
