@@ -12,7 +12,8 @@ copy of a thousand events, and a worker that fell behind fell further behind (`m
 
 Here the counts come from one walk and one clock reading; the retention check reads the retention period alone;
 `ReceiveMessage` looks at messages until it has its batch; and `DeleteMessage` stops at the message it deletes
-(messages in flight are the oldest, at the front). What a client sees is what moto answers.
+(messages in flight are the oldest, at the front), and removes it under the lock sends take, so that a message sent
+meanwhile is never lost. What a client sees is what moto answers.
 """
 
 import json
@@ -66,13 +67,13 @@ class VisibleMessages:
 def delete_message(queue: Queue, receipt_handle: str) -> None:
     if receipt_handle in queue.deleted_messages:
         return  # deleted already: SQS accepts a receipt handle twice
-    found = next(
-        (index for index, message in enumerate(queue._messages) if message.had_receipt_handle(receipt_handle)), None
-    )
-    if found is None:
-        raise ReceiptHandleIsInvalid()
-    message = queue._messages[found]
-    queue._messages = queue._messages[:found] + queue._messages[found + 1 :]
+    # Under the lock a send appends under: moto's own builds a new list and swaps it in without it, so a message
+    # sent meanwhile (the receiver's, while the worker deletes) could vanish.
+    with queue._messages_lock:
+        message = next((message for message in queue._messages if message.had_receipt_handle(receipt_handle)), None)
+        if message is None:
+            raise ReceiptHandleIsInvalid()
+        queue._messages.remove(message)
     queue.pending_messages.discard(message)
     queue.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
 

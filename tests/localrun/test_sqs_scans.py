@@ -1,6 +1,7 @@
 """SQS with short scans answers as moto's own: attributes, sends, receives, deletes, retention and long polls."""
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -159,6 +160,33 @@ def test_a_long_poll_returns_the_message_sent_while_it_waits():
     finally:
         disable_short_queue_scans()
     assert [message["Body"] for message in messages] == ["soon"]
+
+
+def test_no_message_sent_while_others_are_deleted_is_lost():
+    """The receiver sends to the queue the worker deletes from, from another thread."""
+    enable_short_queue_scans()
+    try:
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name="us-east-1")
+            url = sqs.create_queue(QueueName="busy")["QueueUrl"]
+            sent, deleted = 300, []
+
+            def send() -> None:
+                for number in range(sent):
+                    sqs.send_message(QueueUrl=url, MessageBody=str(number))
+
+            sender = threading.Thread(target=send)
+            sender.start()
+            while sender.is_alive() or len(deleted) < sent:
+                for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    deleted.append(message["Body"])
+                if not sender.is_alive() and not sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages"):
+                    break
+            sender.join()
+    finally:
+        disable_short_queue_scans()
+    assert sorted(deleted, key=int) == [str(number) for number in range(sent)]
 
 
 def test_disabling_restores_motos_own():
