@@ -22,13 +22,11 @@ from moto.server import ThreadedMotoServer
 from localrun import salesforce
 from localrun.api import ApiServer, LocalApi
 from localrun.cli import READY
-from localrun.dynamodb_transactions import enable_item_level_rollback
 from localrun.execution_events import ExecutionStatusEmitter
-from localrun.moto_instances import enable_weak_instance_tracking
+from localrun.moto_fixes import enable_moto_fixes
 from localrun.outputs import record_stack
 from localrun.pollers import SqsPollers
 from localrun.sqs_moves import enable_message_move_tasks
-from localrun.sqs_scans import enable_short_queue_scans
 from localrun.stack import LocalStack
 from localrun.stepfunctions import enable_execution
 from localrun.tap import TapTrimmer
@@ -68,9 +66,7 @@ def _start(args: argparse.Namespace, template: dict[str, Any], running: ExitStac
     _use_local_endpoint(endpoint)
     enable_execution(endpoint)
     enable_message_move_tasks()
-    enable_item_level_rollback()
-    enable_short_queue_scans()
-    enable_weak_instance_tracking()
+    enable_moto_fixes()
     overrides = with_local_opt_out(template, parse_parameter_overrides(args.parameter_overrides))
     if salesforce.wants_stand_in(template, overrides):
         overrides = salesforce.connect_stand_in(overrides, boto3.client("secretsmanager"), running)

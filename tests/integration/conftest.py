@@ -9,9 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localrun.dynamodb_transactions import disable_item_level_rollback, enable_item_level_rollback
-from localrun.moto_instances import disable_weak_instance_tracking, enable_weak_instance_tracking
-from localrun.sqs_scans import disable_short_queue_scans, enable_short_queue_scans
+from localrun.moto_fixes import disable_moto_fixes, enable_moto_fixes
 from localrun.stack import LocalStack
 from tests.support import TEMPLATE, UNAUTHENTICATED
 from tests.support_aws import Hooks, hooks, refuse_put_events_over_quota
@@ -44,16 +42,10 @@ def aws_hooks() -> Iterator[Hooks]:
 
 @pytest.fixture
 def aws(aws_hooks: Hooks) -> Iterator[None]:
-    # As `make run` does: moto's own copy whole tables per transaction, walk whole queues per message and keep
-    # every object they ever created.
-    enable_item_level_rollback()
-    enable_short_queue_scans()
-    enable_weak_instance_tracking()
+    enable_moto_fixes()  # the moto `make run` has
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield
-    disable_weak_instance_tracking()
-    disable_short_queue_scans()
-    disable_item_level_rollback()
+    disable_moto_fixes()
 
 
 @pytest.fixture

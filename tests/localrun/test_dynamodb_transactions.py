@@ -1,7 +1,8 @@
 """`TransactWriteItems` with item-level rollback answers exactly as moto's own, without copying whole tables."""
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -15,6 +16,15 @@ from localrun.dynamodb_transactions import disable_item_level_rollback, enable_i
 
 TABLE = "ledger"
 RANGED = "events"
+
+
+@contextmanager
+def item_level_rollback() -> Iterator[None]:
+    enable_item_level_rollback()
+    try:
+        yield
+    finally:
+        disable_item_level_rollback()
 
 
 def _put(key: str, **attributes: Any) -> dict[str, Any]:
@@ -119,33 +129,24 @@ REFUSED_WHOLE: dict[str, list[dict[str, Any]]] = {
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_answers_and_leaves_the_tables_as_moto_does(scenario: str) -> None:
-    enable_item_level_rollback()
-    try:
+    with item_level_rollback():
         ours = _run(SCENARIOS[scenario])
-    finally:
-        disable_item_level_rollback()
     assert ours == _run(SCENARIOS[scenario])
 
 
 @pytest.mark.parametrize("scenario", REFUSED_WHOLE)
 def test_an_invalid_request_is_refused_whole(scenario: str) -> None:
     _, untouched = _run([_check("old-1")])
-    enable_item_level_rollback()
-    try:
+    with item_level_rollback():
         answer, tables = _run(REFUSED_WHOLE[scenario])
-    finally:
-        disable_item_level_rollback()
     assert answer["code"] == "ValidationException"
     assert answer["reasons"] is None
     assert tables == untouched
 
 
 def test_a_cancelled_transaction_writes_nothing_and_names_each_items_reason() -> None:
-    enable_item_level_rollback()
-    try:
+    with item_level_rollback():
         answer, tables = _run(SCENARIOS["one stale update cancels the puts before and after it"])
-    finally:
-        disable_item_level_rollback()
     assert answer["code"] == "TransactionCanceledException"
     assert [reason["Code"] for reason in answer["reasons"]] == ["None", "ConditionalCheckFailed", "None"]
     assert answer["reasons"][1]["Item"]["version"] == {"N": "3"}  # ALL_OLD: the item as it stood
@@ -155,11 +156,8 @@ def test_a_cancelled_transaction_writes_nothing_and_names_each_items_reason() ->
 
 def test_an_update_cancelled_after_it_ran_leaves_its_item_as_it_was() -> None:
     """The update of old-1 is applied before the put of old-2 fails: the copy taken before it is what stays."""
-    enable_item_level_rollback()
-    try:
+    with item_level_rollback():
         _, tables = _run(SCENARIOS["a duplicate put cancels the update and the delete"])
-    finally:
-        disable_item_level_rollback()
     old_1 = next(item for item in tables[TABLE] if item["pk"]["S"] == "old-1")
     assert old_1 == {"pk": {"S": "old-1"}, "version": {"N": "3"}, "tags": {"SS": ["a"]}}
 
@@ -173,11 +171,8 @@ def test_no_table_is_copied(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_deepcopy(value, *args)
 
     monkeypatch.setattr(dynamodb_transactions.copy, "deepcopy", spy)
-    enable_item_level_rollback()
-    try:
+    with item_level_rollback():
         answer, _ = _run(SCENARIOS["one stale update cancels the puts before and after it"])
-    finally:
-        disable_item_level_rollback()
     assert answer["code"] == "TransactionCanceledException"
     assert copied  # the touched items were copied ...
     assert Table not in copied  # ... and no table

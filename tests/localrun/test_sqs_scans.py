@@ -2,7 +2,8 @@
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -13,6 +14,15 @@ from moto.sqs.models import Queue
 
 from localrun import sqs_scans
 from localrun.sqs_scans import disable_short_queue_scans, enable_short_queue_scans
+
+
+@contextmanager
+def short_queue_scans() -> Iterator[None]:
+    enable_short_queue_scans()
+    try:
+        yield
+    finally:
+        disable_short_queue_scans()
 
 
 def _standard(sqs: Any) -> str:
@@ -57,11 +67,8 @@ def _attributes(make_queue: Callable[[Any], str]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("make_queue", [_standard, _fifo], ids=["standard with DLQ, policy and KMS", "FIFO"])
 def test_attributes_are_the_ones_moto_answers(make_queue):
-    enable_short_queue_scans()
-    try:
+    with short_queue_scans():
         ours = _attributes(make_queue)
-    finally:
-        disable_short_queue_scans()
     theirs = _attributes(make_queue)
     for found in (ours, theirs):  # the clock moves between the two runs
         for name in ("CreatedTimestamp", "LastModifiedTimestamp"):
@@ -70,30 +77,23 @@ def test_attributes_are_the_ones_moto_answers(make_queue):
 
 
 def test_counts_waiting_in_flight_and_delayed_messages():
-    enable_short_queue_scans()
-    try:
+    with short_queue_scans():
         found = _attributes(_standard)["all"]
-    finally:
-        disable_short_queue_scans()
     assert found["ApproximateNumberOfMessages"] == "3"
     assert found["ApproximateNumberOfMessagesNotVisible"] == "2"
     assert found["ApproximateNumberOfMessagesDelayed"] == "1"
 
 
 def test_a_message_past_its_retention_period_is_not_received(monkeypatch):
-    enable_short_queue_scans()
-    try:
-        with mock_aws():
-            sqs = boto3.client("sqs", region_name="us-east-1")
-            url = sqs.create_queue(QueueName="short", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody="old")
-            now = sqs_scans.unix_time()
-            monkeypatch.setattr(sqs_scans, "unix_time", lambda: now + 59)
-            assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]["Body"] == "old"
-            monkeypatch.setattr(sqs_scans, "unix_time", lambda: now + 61)
-            assert "Messages" not in sqs.receive_message(QueueUrl=url)
-    finally:
-        disable_short_queue_scans()
+    with short_queue_scans(), mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="short", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="old")
+        now = sqs_scans.unix_time()
+        monkeypatch.setattr(sqs_scans, "unix_time", lambda: now + 59)
+        assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]["Body"] == "old"
+        monkeypatch.setattr(sqs_scans, "unix_time", lambda: now + 61)
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
 
 
 def _story(sqs: Any) -> list[Any]:
@@ -139,53 +139,42 @@ def test_sends_receives_and_deletes_answer_as_motos_own():
         with mock_aws():
             return _story(boto3.client("sqs", region_name="us-east-1"))
 
-    enable_short_queue_scans()
-    try:
+    with short_queue_scans():
         ours = transcript()
-    finally:
-        disable_short_queue_scans()
     assert ours == transcript()
     assert ours[3:7] == ["deleted", "deleted", "deleted", "ReceiptHandleIsInvalid"]
 
 
 def test_a_long_poll_returns_the_message_sent_while_it_waits():
-    enable_short_queue_scans()
-    try:
-        with mock_aws():
-            sqs = boto3.client("sqs", region_name="us-east-1")
-            url = sqs.create_queue(QueueName="poll")["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody="soon", DelaySeconds=1)
-            assert "Messages" not in sqs.receive_message(QueueUrl=url)
-            messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3)["Messages"]
-    finally:
-        disable_short_queue_scans()
+    with short_queue_scans(), mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="poll")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="soon", DelaySeconds=1)
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
+        messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3)["Messages"]
     assert [message["Body"] for message in messages] == ["soon"]
 
 
 def test_no_message_sent_while_others_are_deleted_is_lost():
     """The receiver sends to the queue the worker deletes from, from another thread."""
-    enable_short_queue_scans()
-    try:
-        with mock_aws():
-            sqs = boto3.client("sqs", region_name="us-east-1")
-            url = sqs.create_queue(QueueName="busy")["QueueUrl"]
-            sent, deleted = 300, []
+    with short_queue_scans(), mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="busy")["QueueUrl"]
+        sent, deleted = 300, []
 
-            def send() -> None:
-                for number in range(sent):
-                    sqs.send_message(QueueUrl=url, MessageBody=str(number))
+        def send() -> None:
+            for number in range(sent):
+                sqs.send_message(QueueUrl=url, MessageBody=str(number))
 
-            sender = threading.Thread(target=send)
-            sender.start()
-            while sender.is_alive() or len(deleted) < sent:
-                for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                    deleted.append(message["Body"])
-                if not sender.is_alive() and not sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages"):
-                    break
-            sender.join()
-    finally:
-        disable_short_queue_scans()
+        sender = threading.Thread(target=send)
+        sender.start()
+        while sender.is_alive() or len(deleted) < sent:
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                deleted.append(message["Body"])
+            if not sender.is_alive() and not sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages"):
+                break
+        sender.join()
     assert sorted(deleted, key=int) == [str(number) for number in range(sent)]
 
 
