@@ -7,6 +7,7 @@ worker at once (its real handler, fed by the local SQS poller), which must apply
 
 import base64
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -17,11 +18,10 @@ from lxml import etree
 from moto import mock_aws
 
 from fuzz.mutations import INVALID, ORGANIZATION_ID, ROOT, VALID, Case, generate
-from localrun.dynamodb_transactions import enable_item_level_rollback
-from localrun.moto_instances import enable_weak_instance_tracking
+from localrun.moto_fixes import enable_moto_fixes
 from localrun.pollers import poll_source
-from localrun.sqs_scans import enable_short_queue_scans
 from localrun.stack import LocalStack
+from localrun.template import REGION
 
 RECEIVER = "OutboundReceiverFunction"
 TEMPLATE = ROOT / "template.yaml"
@@ -54,10 +54,9 @@ def run(messages: int, *, seed: int, max_notifications: int = 10) -> Report:
     rng = random.Random(seed)
     report = Report()
     started = time.monotonic()
-    # A long run on moto's own transactions, queue scans and object records slows and grows with every message.
-    enable_item_level_rollback()
-    enable_short_queue_scans()
-    enable_weak_instance_tracking()
+    enable_moto_fixes()  # a long run on moto's own shortcuts slows and grows with every message
+    # The functions' clients find their region as in Lambda; worker threads build theirs outside an invocation.
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
         stack = LocalStack.deploy(
             str(TEMPLATE),
